@@ -1,0 +1,45 @@
+# Two commands: `make run` and `make test`. Everything else is what they need.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup run test lint fmt messages clean-data bench services
+
+setup: $(VENV)/.installed node_modules/.installed .system-deps
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian packages: Chromium for the browser tests, gettext for the translation catalogues.
+.system-deps:
+	@./.ci/system-deps
+	@touch $@
+
+run: setup
+	$(PY) -m crm.launcher run
+
+test: setup
+	$(PY) -m crm.launcher test $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && CRM_TESTING=1 $(VENV)/bin/mypy crm contacts
+
+fmt: setup
+	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+messages: setup
+	$(PY) manage.py makemessages -l ja -l en --no-obsolete --ignore=node_modules --ignore=.venv --ignore=.data
+	$(PY) manage.py compilemessages --ignore=node_modules --ignore=.venv
+
+services: setup
+	$(PY) -m crm.launcher services
+
+clean-data:
+	rm -rf .data

@@ -1,0 +1,8 @@
+"""Every app's API routes under /api/v1/."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("crm.core.api.urls")),
+    path("", include("contacts.api.urls")),
+]

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .permissions import request_role
+from .roles import has_perm
+
+# (label, url name, permission). Apps add their entries here as they arrive.
+NAV: list[tuple[Any, str, str]] = [
+    (_("Home"), "home", "app.use"),
+    (_("Contacts"), "contacts:list", "contacts.view"),
+]
+SETTINGS_NAV: list[tuple[Any, str, str]] = [
+    (_("Users and roles"), "settings:users", "users.manage"),
+    (_("Custom fields"), "settings:customfields", "customfields.manage"),
+    (_("API keys"), "settings:apikeys", "apikeys.manage"),
+    (_("Audit log"), "settings:audit", "audit.view"),
+    (_("Login history"), "settings:logins", "audit.view"),
+    (_("Tenant settings"), "settings:tenant", "settings.manage"),
+]
+
+
+def _links(request: HttpRequest, items: list[tuple[Any, str, str]]) -> list[dict[str, Any]]:
+    role = request_role(request)
+    links = []
+    for label, name, perm in items:
+        if not has_perm(role, perm):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue  # the page is not built yet
+        links.append(
+            {
+                "label": label,
+                "url": url,
+                "active": request.path.startswith(url) and (url != "/" or request.path == "/"),
+            }
+        )
+    return links
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    if getattr(request, "tenant", None) is None:
+        return {"nav": [], "settings_nav": []}
+    return {
+        "nav": _links(request, NAV),
+        "settings_nav": _links(request, SETTINGS_NAV),
+        "current_role": request_role(request),
+    }

@@ -1,0 +1,2 @@
+# Pages of the core outside the settings area (invitation acceptance, ...).
+urlpatterns: list = []

@@ -1,0 +1,2 @@
+# The admin settings area: /settings/...  (namespace "settings")
+urlpatterns: list = []
