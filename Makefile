@@ -10,7 +10,7 @@ setup: $(VENV)/.installed node_modules/.installed .system-deps
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,embedded]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -35,7 +35,8 @@ fmt: setup
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
 
 messages: setup
-	$(PY) manage.py makemessages -l ja -l en --no-obsolete --ignore=node_modules --ignore=.venv --ignore=.data
+	$(PY) manage.py makemessages -l ja -l en --no-obsolete --no-location --ignore=node_modules --ignore=.venv --ignore=.data --ignore=tests --ignore=bench --ignore=staticfiles
+	$(PY) -m crm.i18n_fill_en
 	$(PY) manage.py compilemessages --ignore=node_modules --ignore=.venv
 
 services: setup
