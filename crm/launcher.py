@@ -118,7 +118,8 @@ class Services:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
-        env.update(DATABASE_URL=self.database_url, REDIS_URL=self.redis_url, **extra)
+        env.update(DATABASE_URL=self.database_url, REDIS_URL=self.redis_url)
+        env.update(extra)
         return env
 
     def stop(self) -> None:
