@@ -12,8 +12,17 @@ import polib
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["crm", "contacts", "sales", "marketing", "support", "analytics", "integrations",
-           "templates", "manage.py"]
+SOURCES = [
+    "crm",
+    "contacts",
+    "sales",
+    "marketing",
+    "support",
+    "analytics",
+    "integrations",
+    "templates",
+    "manage.py",
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +37,20 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
             shutil.copy(src, work / name)
     (work / "locale").mkdir()
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "ja", "--no-location",
-         "--ignore=node_modules", "-v", "0"],
-        cwd=work, check=True, env={**__import__("os").environ, "CRM_TESTING": "1"},
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "ja",
+            "--no-location",
+            "--ignore=node_modules",
+            "-v",
+            "0",
+        ],
+        cwd=work,
+        check=True,
+        env={**__import__("os").environ, "CRM_TESTING": "1"},
     )
     catalogue = polib.pofile(str(work / "locale/ja/LC_MESSAGES/django.po"))
     return {entry.msgid for entry in catalogue if entry.msgid}
@@ -40,8 +60,10 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
 def test_every_marked_string_is_translated(extracted: set[str], language: str) -> None:
     catalogue = polib.pofile(str(ROOT / f"locale/{language}/LC_MESSAGES/django.po"))
     translated = {
-        e.msgid for e in catalogue
-        if not e.obsolete and "fuzzy" not in e.flags
+        e.msgid
+        for e in catalogue
+        if not e.obsolete
+        and "fuzzy" not in e.flags
         and (e.msgstr or (e.msgid_plural and all(e.msgstr_plural.values())))
     }
     missing = sorted(extracted - translated)
