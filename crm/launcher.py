@@ -36,6 +36,10 @@ def log(message: str) -> None:
 def start_postgres() -> tuple[str, object | None]:
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"], None
+    # pgserver keeps a lock file in the user's runtime dir, which containers often lack
+    runtime = DATA / "run"
+    runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
     import pgserver
     import psycopg
 
