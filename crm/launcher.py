@@ -107,6 +107,7 @@ def start_redis() -> tuple[str, subprocess.Popen | None]:
             "warning",
         ],
         stdout=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C reaches the apps; Redis is stopped after them
     )
     for _ in range(100):
         if redis_alive(sock):
@@ -199,24 +200,32 @@ def run() -> int:
         "support@demo.example.jp"
     )
     log(f"sent mail: {url}dev/mail/   — Ctrl-C stops everything")
+    stopping: list[int] = []
+
+    def request_stop(signum: int, frame: object) -> None:
+        stopping.append(signum)
+
+    # A second Ctrl-C while shutting down must not abandon the embedded servers half-way.
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    while not stopping and all(p.poll() is None for p in procs):
+        time.sleep(0.3)
     code = 0
-    try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
+    if stopping:
+        log("stopping")
+    else:
         code = next((p.returncode for p in procs if p.poll() is not None), 0) or 0
         log("a process stopped; stopping the rest")
-    except KeyboardInterrupt:
-        log("stopping")
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        services.stop()
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    services.stop()
+    log("stopped")
     return code
 
 
