@@ -218,7 +218,8 @@ REST_FRAMEWORK = {
         "tenant": os.environ.get("API_RATE_PER_TENANT", "3000/min"),
     },
     "EXCEPTION_HANDLER": "crm.core.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Ours types id path parameters of tenant-scoped viewsets (see crm/core/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "crm.core.api.schema.CrmAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,14 @@ from ..models import ApiKey
 
 def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _local(moment: datetime, time_zone: str) -> str:
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("Asia/Tokyo")
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 @dataclass
@@ -37,7 +47,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
         header = authentication.get_authorization_header(request).decode(errors="replace")
         parts = header.split()
-        if not parts or parts[0] != self.keyword:
+        # The scheme name is case-insensitive (RFC 7235), the key itself is not.
+        if not parts or parts[0].lower() != self.keyword.lower():
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(
@@ -46,13 +57,22 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         digest = hash_key(parts[1])
         # The key's row is readable by whoever holds the key (RLS policy on core_apikey).
         with context.lookup_by_secret(digest):
-            key = (
-                ApiKey.all_tenants.select_related("tenant")
-                .filter(key_hash=digest, revoked_at__isnull=True)
-                .first()
-            )
+            key = ApiKey.all_tenants.select_related("tenant").filter(key_hash=digest).first()
         if key is None:
-            raise exceptions.AuthenticationFailed(_("This API key is invalid or has been revoked."))
+            raise exceptions.AuthenticationFailed(
+                _("This API key is not valid. Check that you copied the whole key."),
+                code="invalid_api_key",
+            )
+        if key.revoked_at is not None:
+            # Only the holder of the key learns that it existed: the lookup above needs it.
+            raise exceptions.AuthenticationFailed(
+                _(
+                    "This API key was revoked on %(date)s. Ask an administrator of your "
+                    "tenant for a new key."
+                )
+                % {"date": _local(key.revoked_at, key.tenant.time_zone)},
+                code="api_key_revoked",
+            )
         principal = ApiKeyPrincipal(key=key)
         context.activate_for_request(key.tenant, actor=principal)
         request._request.tenant = key.tenant  # type: ignore[attr-defined]
