@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.apps import apps
 from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy
 
 from .models import ApiKey, AuditLog, Membership, Tenant, TenantOwned
 
@@ -96,6 +98,17 @@ def audited_object_types() -> dict[str, Any]:
         if issubclass(model, TenantOwned) and model is not AuditLog:
             types[model._meta.label_lower] = model
     return dict(sorted(types.items()))
+
+
+# Models whose verbose_name reads badly when capitalised ("Api key").
+TYPE_LABELS = {"core.apikey": gettext_lazy("API key")}
+
+
+def object_type_label(object_type: str) -> str:
+    if object_type in TYPE_LABELS:
+        return str(TYPE_LABELS[object_type])
+    model = audited_object_types().get(object_type)
+    return capfirst(str(model._meta.verbose_name)) if model is not None else object_type
 
 
 def api_key_list(*, tenant: Tenant) -> QuerySet[ApiKey]:

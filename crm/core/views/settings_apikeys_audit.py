@@ -34,6 +34,7 @@ from ..selectors_audit import (
     audit_list,
     audit_page,
     audited_object_types,
+    object_type_label,
     tenant_zone,
 )
 from ..services.apikeys import ApiKeyError, api_key_create, api_key_revoke, api_key_roles_for
@@ -154,10 +155,7 @@ class _AuditFilterFields(forms.Form):
         ]
         self.fields["object_type"].choices = [  # type: ignore[attr-defined]
             ("", _("Any type")),
-            *(
-                (label, capfirst(model._meta.verbose_name))
-                for label, model in audited_object_types().items()
-            ),
+            *((label, object_type_label(label)) for label in audited_object_types()),
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -264,14 +262,10 @@ def audit(request: TenantRequest) -> HttpResponse:
             tenant=tenant, filters=filters, before=_parse_before(request)
         )
     zone = tenant_zone(tenant)
-    types = audited_object_types()
     cf_labels = _custom_field_labels(tenant) if entries else {}
     for entry in entries:
         entry.local_at = timezone.localtime(entry.at, zone)  # type: ignore[attr-defined]
-        model = types.get(entry.object_type)
-        entry.type_label = (  # type: ignore[attr-defined]
-            capfirst(model._meta.verbose_name) if model is not None else entry.object_type
-        )
+        entry.type_label = object_type_label(entry.object_type)  # type: ignore[attr-defined]
         entry.change_rows = change_rows(entry, cf_labels)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("before", None)

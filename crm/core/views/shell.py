@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ..middleware import SESSION_TENANT_KEY
@@ -48,28 +50,52 @@ def switch_tenant(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database, Redis and worker status; 200 only when all three are up."""
-    status: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        status["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means "down", reported as text
-        status["database"] = f"down: {exc.__class__.__name__}"
-    try:
-        cache.set("crm:healthz", "1", timeout=10)
-        status["redis"] = "ok" if cache.get("crm:healthz") == "1" else "down"
-    except Exception as exc:  # noqa: BLE001
-        status["redis"] = f"down: {exc.__class__.__name__}"
-    status["worker"] = _worker_status()
+    """Database, Redis and worker status as JSON; 200 only when all three are up.
+
+    Load balancers call this often, so it stays cheap: one `SELECT 1`, one Redis PING, one
+    broadcast ping that returns at the first worker's answer (at most a second), and no
+    writes anywhere. A probe that happens to carry a session cookie would still have its
+    session re-saved on the way out (SESSION_SAVE_EVERY_REQUEST); we detach the session so
+    SessionMiddleware leaves it, and the cookie, alone."""
+    if hasattr(request, "session"):
+        del request.session
+    status: dict[str, str] = {
+        "database": _check(_database_ok),
+        "redis": _check(_redis_ok),
+        "worker": _worker_status(),
+    }
     healthy = all(value == "ok" for value in status.values())
     return JsonResponse(
         {"status": "ok" if healthy else "degraded", **status}, status=200 if healthy else 503
     )
 
 
+def _check(probe: Callable[[], None]) -> str:
+    try:
+        probe()
+    except Exception as exc:  # noqa: BLE001 - any failure means "down", reported as text
+        return f"down: {exc.__class__.__name__}"
+    return "ok"
+
+
+def _database_ok() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _redis_ok() -> None:
+    client = getattr(cache, "_cache", None)
+    if client is not None and hasattr(client, "get_client"):
+        client.get_client(write=False).ping()  # Django's RedisCache: a PING, no write
+    else:  # another cache backend (tests, local memory): a read is enough
+        cache.get("crm:healthz")
+
+
 def _worker_status() -> str:
+    """A broadcast ping over the broker (Redis, with this deployment's key prefix, so only
+    our own workers can answer); `limit=1` returns as soon as one worker replies."""
     from crm.celery import app
 
     try:
