@@ -5,8 +5,13 @@ class ContactsConfig(AppConfig):
     name = "contacts"
 
     def ready(self) -> None:
+        from crm.core.customfields import register_custom_field_model
         from crm.core.demo import register_seeder
+        from crm.core.models import ObjectType
 
         from .demo import seed_contacts
+        from .models import Contact
 
         register_seeder("contacts", seed_contacts, order=10)
+        # Contact keeps the "contact" custom fields (form, API, list, filters, tasks).
+        register_custom_field_model(ObjectType.CONTACT, Contact)

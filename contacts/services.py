@@ -4,7 +4,8 @@ from typing import Any
 
 from django.db import transaction
 
-from crm.core.models import AuditLog, Tenant
+from crm.core.customfields import save_custom_fields
+from crm.core.models import AuditLog, ObjectType, Tenant
 from crm.core.services.audit import audit_record, diff, snapshot
 
 from .models import Contact
@@ -24,6 +25,10 @@ EDITABLE = (
 @transaction.atomic
 def contact_create(*, tenant: Tenant, actor: Any = None, **data: Any) -> Contact:
     contact = Contact(tenant=tenant, **{k: v for k, v in data.items() if k in EDITABLE})
+    # Every way in (form, API, import) goes through the definitions' rules here.
+    contact.custom_fields = save_custom_fields(
+        tenant=tenant, object_type=ObjectType.CONTACT, data=data.get("custom_fields"), creating=True
+    )
     contact.full_clean(exclude=["tenant", "owner"])
     contact.save()
     audit_record(
@@ -41,8 +46,17 @@ def contact_update(*, tenant: Tenant, contact: Contact, actor: Any = None, **dat
     contact = Contact.objects.select_for_update().get(pk=contact.pk, tenant=tenant)
     before = snapshot(contact)
     for key, value in data.items():
-        if key in EDITABLE:
+        if key in EDITABLE and key != "custom_fields":
             setattr(contact, key, value)
+    if "custom_fields" in data:
+        contact.custom_fields = save_custom_fields(
+            tenant=tenant,
+            object_type=ObjectType.CONTACT,
+            data=data["custom_fields"],
+            existing=before["custom_fields"],
+            instance_pk=contact.pk,
+            creating=False,
+        )
     contact.full_clean(exclude=["tenant", "owner"])
     contact.save()
     changes = diff(before, snapshot(contact))

@@ -69,3 +69,7 @@ def audit_ping(*, tenant_id: int, contact_id: int) -> None:
         object_id=str(contact_id),
         object_repr="ping",
     )
+
+
+# Tasks kept in their own modules; imported here so the worker's autodiscovery finds them.
+from . import tasks_customfields  # noqa: E402, F401
