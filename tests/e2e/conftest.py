@@ -71,4 +71,5 @@ def login(page: Page, base_url: str, email: str, password: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # the login form's own button, not the language switcher's
+    page.click("form:has(input[name=login]) button[type=submit]")
