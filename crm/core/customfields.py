@@ -679,7 +679,14 @@ def save_custom_fields(
 
 # --- form fields ----------------------------------------------------------------------------
 class CheckboxList(forms.CheckboxSelectMultiple):
-    """Multiple select as checkboxes; marked so the form mixin styles it as such."""
+    """Multiple select as checkboxes. Django puts the widget's class on the wrapping <div>
+    too, so the Bootstrap class goes on each option's <input> only."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        invalid = " is-invalid" if "is-invalid" in option["attrs"].get("class", "") else ""
+        option["attrs"]["class"] = "form-check-input me-1" + invalid
+        return option
 
 
 class CustomFieldFormField(forms.Field):
@@ -730,12 +737,13 @@ def _help_text(definition: CustomFieldDefinition) -> str:
     kind = definition.field_type
     low = bound_display(definition, definition.min)
     high = bound_display(definition, definition.max)
+    parts = []
+    if kind == FieldType.CURRENCY:
+        parts.append(_("Amount in yen, without sen."))
     if kind in BOUNDED_TYPES and (low is not None or high is not None):
         family = "length" if kind in TEXT_TYPES else "date" if kind in DATE_TYPES else "number"
-        return _bounds_message(low, high, kind=family)
-    if kind == FieldType.CURRENCY:
-        return _("Amount in yen, without sen.")
-    return ""
+        parts.append(_bounds_message(low, high, kind=family))
+    return " ".join(parts)
 
 
 def widget_for(definition: CustomFieldDefinition) -> forms.Widget:
@@ -824,7 +832,10 @@ def style_custom_widgets(form: forms.BaseForm) -> None:
     """StyledFormMixin gives every widget form-control; checkbox lists want form-check-input."""
     for field in form.fields.values():
         if isinstance(field.widget, CheckboxList):
-            field.widget.attrs["class"] = "form-check-input"
+            invalid = "is-invalid" in field.widget.attrs.get("class", "")
+            field.widget.attrs["class"] = "d-flex flex-wrap gap-3" + (
+                " is-invalid" if invalid else ""
+            )
 
 
 def add_errors_to_form(form: forms.BaseForm, error: ValidationError) -> None:

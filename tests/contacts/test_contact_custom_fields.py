@@ -145,7 +145,7 @@ def test_multi_select_and_yes_no_fields_round_trip_through_the_form(member_clien
     (contact,) = contacts_in(tenant)
     assert contact.custom_fields == {"tags": ["展示会", "Web"], "vip": True}
     html = member_client.get(reverse("contacts:edit", args=[contact.pk])).content.decode()
-    assert 'type="checkbox" name="cf_tags" value="Web" class="form-check-input"' in html
+    assert 'type="checkbox" name="cf_tags" value="Web" class="form-check-input me-1"' in html
     member_client.post(reverse("contacts:edit", args=[contact.pk]), {"last_name": "佐藤"})
     with tenant_context(tenant):
         contact.refresh_from_db()

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
 from .. import customfields as cf
@@ -18,6 +19,7 @@ from ..models import CustomFieldDefinition, FieldType, ObjectType
 from ..services import customfields as services
 
 
+@extend_schema_field({"type": "string", "nullable": True, "example": "10"})
 class BoundField(serializers.Field):
     """min / max: a number ("12.5", 10) or, for date fields, a date ("2024-04-01").
     Read back as a string (or null)."""

@@ -365,8 +365,10 @@ def _preview_context(params: Any, definition: CustomFieldDefinition | None = Non
     form.fields["preview_value"] = cf.build_form_field(probe)
     widget = form.fields["preview_value"].widget
     css = (
-        "form-check-input"
-        if isinstance(widget, forms.CheckboxInput | cf.CheckboxList)
+        "d-flex flex-wrap gap-3"
+        if isinstance(widget, cf.CheckboxList)
+        else "form-check-input"
+        if isinstance(widget, forms.CheckboxInput)
         else "form-select"
         if isinstance(widget, forms.Select)
         else "form-control"
