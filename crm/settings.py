@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crm.core.middleware.TenantMiddleware",
+    # After auth: a user's saved language wins over the browser's (accounts area).
+    "crm.core.middleware.UserLanguageMiddleware",
     "crm.core.middleware.RequireTwoFactorMiddleware",
 ]
 
@@ -151,7 +153,22 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "manda
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_ADAPTER = "crm.core.accounts.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "crm.core.accounts.TenantSignupForm"}
+# Every allauth form gets Bootstrap classes (crm.core.accounts.bootstrap); signup also makes
+# the tenant or accepts the invitation.
+ACCOUNT_FORMS = {
+    "signup": "crm.core.accounts.TenantSignupForm",
+    "login": "crm.core.accounts.LoginForm",
+    "add_email": "crm.core.accounts.AddEmailForm",
+    "change_password": "crm.core.accounts.ChangePasswordForm",
+    "set_password": "crm.core.accounts.SetPasswordForm",
+    "reset_password": "crm.core.accounts.ResetPasswordForm",
+    "reset_password_from_key": "crm.core.accounts.ResetPasswordKeyForm",
+    "reauthenticate": "crm.core.accounts.ReauthenticateForm",
+}
+# Sign-up with an address that already has an account must say so (and create nothing),
+# rather than pretend success and mail the owner: a B2B product where people sign up their
+# company; login attempts stay rate limited per account and per IP.
+ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CRM] "
 # Lockout after repeated failures lives in the cache (Redis): 5 failures per account per
@@ -159,6 +176,13 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CRM] "
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/15m/key,20/15m/ip"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CRM"
+MFA_FORMS = {
+    "authenticate": "crm.core.accounts.MfaAuthenticateForm",
+    "reauthenticate": "crm.core.accounts.MfaReauthenticateForm",
+    "activate_totp": "crm.core.accounts.ActivateTOTPForm",
+    "deactivate_totp": "crm.core.accounts.DeactivateTOTPForm",
+    "generate_recovery_codes": "crm.core.accounts.GenerateRecoveryCodesForm",
+}
 
 # --- i18n ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "ja"

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import contextvars
+import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from . import context
-from .models import Membership
+from .models import Membership, User
 
 SESSION_TENANT_KEY = "crm_tenant_id"
 
@@ -69,14 +73,62 @@ class TenantMiddleware:
                 request.membership = membership  # type: ignore[attr-defined]
                 request.tenant = membership.tenant  # type: ignore[attr-defined]
                 with context.tenant_context(membership.tenant, actor=request.user):
-                    return self.get_response(request)
+                    # Dates and times show in the tenant's zone for the whole request.
+                    timezone.activate(_zone(membership.tenant.time_zone))
+                    try:
+                        return self.get_response(request)
+                    finally:
+                        timezone.deactivate()
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+class UserLanguageMiddleware:
+    """A logged-in user's saved language (User.language) wins over the browser's; choosing a
+    language in the switcher (Django's set_language view, which sets the cookie) also saves
+    it to the user, so the switcher keeps working and the choice follows them to other
+    devices. Runs after AuthenticationMiddleware (LocaleMiddleware runs before it)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        languages = dict(settings.LANGUAGES)
+        if request.method == "POST" and request.path == reverse("set_language"):
+            response = self.get_response(request)
+            chosen = request.POST.get("language", "")
+            if response.status_code < 400 and chosen in languages and chosen != user.language:
+                User.objects.filter(pk=user.pk).update(language=chosen)
+            return response
+        if user.language in languages:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language  # type: ignore[attr-defined]
+        return self.get_response(request)
 
 
 class RequireTwoFactorMiddleware:
     """When a tenant requires 2FA, members without a TOTP authenticator can only reach the
-    pages that let them set one up (and log out)."""
+    pages that let them set one up (and log out), accept an invitation or switch to another
+    tenant. The session API is refused too (API keys never reach this: they carry no
+    session tenant)."""
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz", "/api/", "/dev/mail")
+    ALLOWED_PREFIXES = (
+        "/accounts/",
+        "/static/",
+        "/i18n/",
+        "/healthz",
+        "/dev/mail",
+        "/invitations/",
+        "/tenants/switch/",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -89,6 +141,12 @@ class RequireTwoFactorMiddleware:
             and not request.path.startswith(self.ALLOWED_PREFIXES)
             and not _has_totp(request.user.pk or 0)
         ):
+            if request.path.startswith("/api/"):
+                message = _("This tenant requires two-factor authentication. Set it up first.")
+                return JsonResponse(
+                    {"error": {"code": "two_factor_required", "message": message, "fields": {}}},
+                    status=403,
+                )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
 
