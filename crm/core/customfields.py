@@ -43,7 +43,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import URLValidator
 from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KT
@@ -52,6 +52,7 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from . import normalize
 from .models import CustomFieldDefinition, FieldType, ObjectType, Tenant
 
 # --- the registry of models holding values ---------------------------------------------------
@@ -99,8 +100,6 @@ MAX_LONG_TEXT = 10_000
 MAX_DECIMAL_PLACES = 6
 MAX_INTEGER = 2**53 - 1  # exact in JavaScript and in every JSON parser
 
-_HYPHENS = dict.fromkeys(map(ord, "‐‑‒–—―−ーｰ﹣"), "-")
-
 
 def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str | list | tuple | dict) and len(value) == 0)
@@ -113,38 +112,13 @@ def label_for(definition: CustomFieldDefinition) -> str:
     return definition.label
 
 
-# --- dates, including 和暦 ------------------------------------------------------------------
-ERAS = {  # era -> first day
-    "令和": dt.date(2019, 5, 1),
-    "R": dt.date(2019, 5, 1),
-    "平成": dt.date(1989, 1, 8),
-    "H": dt.date(1989, 1, 8),
-    "昭和": dt.date(1926, 12, 25),
-    "S": dt.date(1926, 12, 25),
-}
-_WAREKI = re.compile(
-    r"^(令和|平成|昭和|R|H|S)\s*(元|\d{1,2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$",
-    re.IGNORECASE,
-)
-_WESTERN = re.compile(r"^(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$")
-
-
+# --- dates, including 和暦 (one parser for the whole product: crm.core.normalize) ----------
 def parse_date(text: str) -> dt.date | None:
     """ISO, 2024/4/1, 2024年4月1日, 令和6年4月1日, R6.4.1, 平成元年1月8日. None if not a date."""
-    text = unicodedata.normalize("NFKC", text).strip()
-    match = _WESTERN.match(text)
     try:
-        if match:
-            return dt.date(int(match[1]), int(match[2]), int(match[3]))
-        match = _WAREKI.match(text)
-        if match:
-            era = ERAS[match[1].upper() if len(match[1]) == 1 else match[1]]
-            year = 1 if match[2] == "元" else int(match[2])
-            day = dt.date(era.year + year - 1, int(match[3]), int(match[4]))
-            return day
-    except ValueError:
+        return normalize.parse_date(text)
+    except normalize.NormalizationError:
         return None
-    return None
 
 
 def bound_to_date(bound: Decimal) -> dt.date:
@@ -179,7 +153,7 @@ def _type_error(message: str, code: str = "invalid") -> ValidationError:
 
 
 def _number_text(value: str) -> str:
-    text = unicodedata.normalize("NFKC", value).strip().translate(_HYPHENS)
+    text = normalize.normalize_number_text(value)
     return text.replace(",", "").replace("_", "").replace(" ", "")
 
 
@@ -319,25 +293,22 @@ def coerce(definition: CustomFieldDefinition, value: Any) -> Any:
                 chosen.append(text)
         return chosen or None
     if kind == FieldType.EMAIL:
+        message = _("Enter an e-mail address such as taro@example.co.jp.")
         if not isinstance(value, str):
-            raise _type_error(_("Enter an e-mail address such as taro@example.co.jp."))
-        address = unicodedata.normalize("NFKC", value).strip()
-        local, _at, domain = address.rpartition("@")
-        address = f"{local}@{domain.lower()}" if local else address
+            raise _type_error(message)
         try:
-            validate_email(address)
-        except ValidationError:
-            raise _type_error(_("Enter an e-mail address such as taro@example.co.jp.")) from None
-        return address
+            return normalize.normalize_email(value) or None
+        except normalize.NormalizationError:
+            raise _type_error(message) from None
     if kind == FieldType.PHONE:
+        # Stored as E.164 like every phone number in the product; shown in national format.
+        message = _("Enter a phone number such as 03-1234-5678 or +81 3 1234 5678.")
         if isinstance(value, bool) or not isinstance(value, str | int):
-            raise _type_error(_("Enter a phone number such as 03-1234-5678."))
-        phone = unicodedata.normalize("NFKC", str(value)).strip().translate(_HYPHENS)
-        phone = re.sub(r"\s+", " ", phone)
-        digits = re.sub(r"\D", "", phone)
-        if not re.fullmatch(r"\+?[\d\s()-]+", phone) or not 6 <= len(digits) <= 15:
-            raise _type_error(_("Enter a phone number such as 03-1234-5678 or +81 3 1234 5678."))
-        return phone
+            raise _type_error(message)
+        try:
+            return normalize.normalize_phone(str(value)) or None
+        except normalize.NormalizationError:
+            raise _type_error(message) from None
     if kind == FieldType.URL:
         if not isinstance(value, str):
             raise _type_error(_("Enter a web address such as https://example.co.jp/."))
@@ -469,6 +440,8 @@ def display(definition: CustomFieldDefinition, stored: Any) -> str:
         return "¥" + formats.number_format(value, force_grouping=True)
     if kind in (FieldType.INTEGER, FieldType.DECIMAL) and isinstance(value, int | Decimal):
         return formats.number_format(value, force_grouping=True)
+    if kind == FieldType.PHONE:
+        return normalize.format_phone(str(value))
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)

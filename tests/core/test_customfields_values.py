@@ -49,7 +49,7 @@ def stored(d: CustomFieldDefinition, raw):
         ("multi_select", ["a", "b", "a"], ["a", "b"]),
         ("multi_select", "a, b", ["a", "b"]),
         ("email", "Taro@Example.CO.JP", "Taro@example.co.jp"),
-        ("phone", "０３ー１２３４ー５６７８", "03-1234-5678"),
+        ("phone", "０３ー１２３４ー５６７８", "+81312345678"),  # E.164, like every phone
         ("url", "example.co.jp/about", "https://example.co.jp/about"),
         ("text", "", None),
         ("integer", None, None),
@@ -192,3 +192,13 @@ def test_a_label_follows_the_language() -> None:
         assert cf.label_for(d) == "Membership rank"
     with translation.override("ja"):
         assert cf.label_for(d) == "会員ランク"
+
+
+def test_a_phone_value_is_stored_e164_and_shown_in_national_format() -> None:
+    from crm.core.customfields import display
+
+    d = definition("phone")
+    assert stored(d, "03(1234)5678") == "+81312345678"
+    assert display(d, "+81312345678") == "03-1234-5678"
+    with pytest.raises(ValidationError):
+        stored(d, "12345")
