@@ -229,3 +229,6 @@ class Interaction(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
+
+
+from .importers.models import ImportChange, ImportJob  # noqa: E402, F401  (import tables)

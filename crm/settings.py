@@ -214,6 +214,20 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
 WHITENOISE_USE_FINDERS = DEBUG or bool(os.environ.get("CRM_TESTING"))
 
+# --- contact import (contacts/importers) ------------------------------------------------------
+# Limits that protect the workers from what people upload: the largest file accepted (a
+# 1,000,000-row CSV is ~150 MB), how far an .xlsx may inflate (checked on the zip's own
+# directory before openpyxl opens it) and the compression ratio above which a member is
+# treated as a zip bomb (real sheets compress 5-30x; bombs 1000x). Rows are normalized and
+# COPYed in chunks of IMPORT_CHUNK_ROWS, which bounds the memory an import needs.
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 512 * 1024 * 1024))
+IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024)
+)
+IMPORT_XLSX_MAX_RATIO = int(os.environ.get("IMPORT_XLSX_MAX_RATIO", 200))
+IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", 20_000))
+IMPORT_PREVIEW_ROWS = 20
+
 # --- mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
