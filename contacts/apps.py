@@ -10,8 +10,9 @@ class ContactsConfig(AppConfig):
         from crm.core.models import ObjectType
 
         from .demo import seed_contacts
-        from .models import Contact
+        from .models import Company, Contact
 
         register_seeder("contacts", seed_contacts, order=10)
         # Contact keeps the "contact" custom fields (form, API, list, filters, tasks).
         register_custom_field_model(ObjectType.CONTACT, Contact)
+        register_custom_field_model(ObjectType.COMPANY, Company)

@@ -1,23 +1,274 @@
+"""Contact and company forms.
+
+Plain forms rather than ModelForms on purpose: people type '０３ー１２３４ー５６７８' or
+'〒１００－０００１', which the model's own validators would refuse before the service gets to
+normalize them. The forms only shape the input; the services normalize and validate, and
+their messages are put back next to the fields (add_errors_to_form)."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
 
 from crm.core.customfields import CustomFieldsFormMixin, style_custom_widgets
 from crm.core.forms import StyledFormMixin
+from crm.core.models import Membership, Tenant
 
-from .models import Contact
+from .cleaning import PREFECTURES
+from .models import Company, CompanySize, Contact, Gender, InteractionKind, LifecycleStage
+
+PREFECTURE_CHOICES = [("", "—"), *[(p, p) for p in PREFECTURES]]
+CALL_OUTCOME_CHOICES = [
+    ("connected", _("Talked")),
+    ("voicemail", _("Left a voicemail")),
+    ("no_answer", _("No answer")),
+    ("busy", _("Busy")),
+    ("wrong_number", _("Wrong number")),
+]
 
 
-class ContactForm(StyledFormMixin, CustomFieldsFormMixin, forms.ModelForm):
+def call_outcome_label(outcome: str) -> str:
+    return str(dict(CALL_OUTCOME_CHOICES).get(outcome, outcome))
+
+
+def postal_code_widget() -> forms.TextInput:
+    """As the code is typed, the lookup endpoint fills prefecture and address when they are
+    still empty (htmx out-of-band swaps; no inline script)."""
+    return forms.TextInput(
+        attrs={
+            "inputmode": "numeric",
+            "autocomplete": "postal-code",
+            "placeholder": "100-0001",
+            "hx-get": reverse_lazy("contacts:postal_lookup"),
+            "hx-trigger": "keyup changed delay:300ms, change",
+            "hx-include": "#id_prefecture, #id_address",
+            "hx-swap": "none",
+        }
+    )
+
+
+def owner_choices(tenant: Tenant) -> list[tuple[Any, str]]:
+    members = (
+        Membership.objects.filter(tenant=tenant, is_active=True)
+        .select_related("user")
+        .order_by("user__email")
+    )
+    return [("", "—")] + [(m.user_id, str(m.user)) for m in members]
+
+
+class _InstanceFormMixin:
+    """Initial values from an instance for a plain Form (the custom field mixin reads
+    `self.instance` too)."""
+
+    instance: Any
+    field_names: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, instance: Any = None, tenant: Tenant, **kwargs: Any) -> None:
+        self.instance = instance
+        self.tenant = tenant
+        if instance is not None:
+            initial = kwargs.setdefault("initial", {})
+            for name in self.field_names:
+                value = getattr(instance, f"{name}_id" if name in ("owner", "company") else name)
+                if name == "tags":
+                    value = ", ".join(value or [])
+                initial.setdefault(name, value)
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+
+
+def _text(label: Any, max_length: int = 100, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(label=label, max_length=max_length, required=False, **kwargs)
+
+
+def _phone(label: Any, autocomplete: str) -> forms.CharField:
+    return _text(
+        label,
+        40,
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": autocomplete, "placeholder": "03-1234-5678"}
+        ),
+    )
+
+
+class ContactForm(_InstanceFormMixin, StyledFormMixin, CustomFieldsFormMixin, forms.Form):
     """The built-in fields, then the tenant's contact custom fields in display order
     (pass `custom_field_definitions=definitions_for(tenant=..., object_type="contact")`)."""
 
-    class Meta:
-        model = Contact
-        fields = ["last_name", "first_name", "last_name_kana", "first_name_kana", "email", "phone"]
+    field_names = (
+        "last_name",
+        "first_name",
+        "last_name_kana",
+        "first_name_kana",
+        "company",
+        "department",
+        "title",
+        "email",
+        "phone",
+        "mobile",
+        "postal_code",
+        "prefecture",
+        "address",
+        "birth_date",
+        "gender",
+        "lifecycle_stage",
+        "source",
+        "customer_code",
+        "owner",
+        "tags",
+        "do_not_email",
+        "do_not_call",
+        "do_not_mail",
+    )
+
+    last_name = _text(
+        _("Last name (姓)"), widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    first_name = _text(
+        _("First name (名)"), widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name_kana = _text(_("Last name reading (セイ)"))
+    first_name_kana = _text(_("First name reading (メイ)"))
+    company = forms.ChoiceField(label=_("Company"), required=False)
+    department = _text(_("Department"))
+    title = _text(_("Job title"))
+    email = _text(
+        _("E-mail"),
+        254,
+        widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "email"}),
+    )
+    phone = _phone(_("Phone"), "tel")
+    mobile = _phone(_("Mobile"), "tel")
+    postal_code = _text(_("Postal code"), 20, widget=postal_code_widget())
+    prefecture = forms.ChoiceField(
+        label=_("Prefecture"), choices=PREFECTURE_CHOICES, required=False
+    )
+    address = _text(_("Address"), 300)
+    birth_date = _text(
+        _("Birth date"),
+        40,
+        help_text=_("For example 1985/4/1, 1985-04-01 or 昭和60年4月1日."),
+    )
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
+    lifecycle_stage = forms.ChoiceField(
+        label=_("Lifecycle stage"),
+        choices=LifecycleStage.choices,
+        initial=LifecycleStage.LEAD,
+        required=False,
+    )
+    source = _text(_("Source"), 50, help_text=_("Where they first came from, e.g. 展示会 or Web."))
+    customer_code = _text(
+        _("Customer code"), 50, help_text=_("The code your ERP uses (顧客コード).")
+    )
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    tags = _text(_("Tags"), 1000, help_text=_("Separate tags with commas."))
+    do_not_email = forms.BooleanField(label=_("Do not e-mail"), required=False)
+    do_not_call = forms.BooleanField(label=_("Do not call"), required=False)
+    do_not_mail = forms.BooleanField(label=_("Do not send mail (DM)"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = owner_choices(self.tenant)  # type: ignore[attr-defined]
+        companies = Company.objects.filter(tenant=self.tenant, deleted_at=None).order_by("name")
+        company_field = self.fields["company"]
+        assert isinstance(company_field, forms.ChoiceField)
+        company_field.choices = [("", "—")] + [
+            (c.pk, c.name) for c in companies.only("id", "name")[:1000]
+        ]
         style_custom_widgets(self)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in ("owner", "company"):
+            cleaned[name] = int(cleaned[name]) if cleaned.get(name) else None
+        return cleaned
+
+
+class CompanyForm(_InstanceFormMixin, StyledFormMixin, CustomFieldsFormMixin, forms.Form):
+    field_names = (
+        "name",
+        "name_kana",
+        "corporate_number",
+        "industry",
+        "size",
+        "postal_code",
+        "prefecture",
+        "address",
+        "phone",
+        "website",
+        "owner",
+        "tags",
+    )
+
+    name = forms.CharField(label=_("Company name"), max_length=200)
+    name_kana = _text(_("Company name reading (カナ)"), 200)
+    corporate_number = _text(
+        _("Corporate number (法人番号)"),
+        20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        help_text=_("13 digits, optional."),
+    )
+    industry = _text(_("Industry"))
+    size = forms.ChoiceField(label=_("Size"), choices=CompanySize.choices, required=False)
+    postal_code = _text(_("Postal code"), 20, widget=postal_code_widget())
+    prefecture = forms.ChoiceField(
+        label=_("Prefecture"), choices=PREFECTURE_CHOICES, required=False
+    )
+    address = _text(_("Address"), 300)
+    phone = _phone(_("Phone"), "tel")
+    website = _text(_("Website"), 200, widget=forms.TextInput(attrs={"inputmode": "url"}))
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    tags = _text(_("Tags"), 1000, help_text=_("Separate tags with commas."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = owner_choices(self.tenant)  # type: ignore[attr-defined]
+        style_custom_widgets(self)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        cleaned["owner"] = int(cleaned["owner"]) if cleaned.get("owner") else None
+        return cleaned
+
+
+class NoteForm(StyledFormMixin, forms.Form):
+    body = forms.CharField(
+        label=_("Note"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CallForm(StyledFormMixin, forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=CALL_OUTCOME_CHOICES)
+    duration_minutes = forms.IntegerField(
+        label=_("Minutes"), required=False, min_value=0, max_value=24 * 60
+    )
+    body = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class BulkActionForm(forms.Form):
+    ACTIONS = [
+        ("assign_owner", _("Assign owner")),
+        ("add_tag", _("Add tag")),
+        ("change_stage", _("Change stage")),
+        ("delete", _("Delete")),
+    ]
+    action = forms.ChoiceField(choices=ACTIONS)
+    owner = forms.ChoiceField(required=False)
+    tag = forms.CharField(required=False, max_length=50)
+    stage = forms.ChoiceField(choices=[("", "—"), *LifecycleStage.choices], required=False)
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = owner_choices(tenant)  # type: ignore[attr-defined]
+
+
+TIMELINE_KIND_CHOICES = [("", _("All")), *InteractionKind.choices]
+
+__all__ = ["CompanyForm", "Contact", "ContactForm"]

@@ -1,37 +1,75 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.core.customfields import CustomFieldErrors, clean_custom_fields
+from crm.core.normalize import format_phone
 
-from ..models import Contact
+from ..models import Company, Contact, Interaction
+
+# Values people type ('０３-１２３４-５６７８', 'Yamada@Example.JP ', '令和6年1月2日') are taken
+# as text here and normalized by the service, whose messages come back per field.
 
 
-class ContactSerializer(serializers.ModelSerializer):
-    """`custom_fields` is an object keyed by the tenant's contact field keys. Keys sent are
-    set (null clears), keys not sent keep their value; unknown keys are refused. Read back,
-    every defined key is present (null when empty)."""
+def _loose(max_length: int) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_blank=True, trim_whitespace=False
+    )
 
-    custom_fields = serializers.JSONField(required=False)
 
-    class Meta:
-        model = Contact
-        fields = [
-            "id",
-            "last_name",
-            "first_name",
-            "last_name_kana",
-            "first_name_kana",
-            "email",
-            "phone",
-            "custom_fields",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+@extend_schema_field(OpenApiTypes.DATE)
+class LooseDateField(serializers.Field):
+    """Reads any date spelling the normalizer accepts; writes YYYY-MM-DD."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if data is None:
+            return None
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Send the date as text, like 2024-01-02.")
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+        "description": "Read: {id, name}. Write: the company id (or null).",
+    }
+)
+class CompanyRefField(serializers.Field):
+    def to_internal_value(self, data: Any) -> Any:
+        if data in (None, ""):
+            return None
+        if isinstance(data, dict):
+            data = data.get("id")
+        if isinstance(data, bool) or not isinstance(data, int | str) or not str(data).isdigit():
+            raise serializers.ValidationError("Send the company id as a number.")
+        return int(data)
+
+    def to_representation(self, value: Any) -> Any:
+        return None if value is None else {"id": value.pk, "name": value.name}
+
+    def get_attribute(self, instance: Any) -> Any:
+        return instance.company
+
+
+class _CustomFieldsMixin:
+    """`custom_fields` is an object keyed by the tenant's field keys. Keys sent are set
+    (null clears), keys not sent keep their value; unknown keys are refused. Read back, every
+    defined key is present (null when empty)."""
+
+    context: dict[str, Any]
+    instance: Any
 
     def _definitions(self) -> list[Any]:
         return self.context["custom_field_definitions"]()
@@ -53,13 +91,140 @@ class ContactSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is None and "custom_fields" not in attrs:
-            # Defaults and required fields apply to a new contact even when the object is
+            # Defaults and required fields apply to a new record even when the object is
             # left out; the service reports what is missing.
             attrs["custom_fields"] = {}
         return attrs
 
-    def to_representation(self, instance: Contact) -> dict[str, Any]:
-        data = super().to_representation(instance)
+    def _with_custom_fields(self, data: dict[str, Any], instance: Any) -> dict[str, Any]:
         stored = instance.custom_fields or {}
         data["custom_fields"] = {d.key: stored.get(d.key) for d in self._definitions()}
         return data
+
+
+class ContactSerializer(_CustomFieldsMixin, serializers.ModelSerializer):
+    company = CompanyRefField(required=False, allow_null=True)
+    email = _loose(254)
+    phone = _loose(40)
+    mobile = _loose(40)
+    postal_code = _loose(20)
+    prefecture = _loose(10)
+    birth_date = LooseDateField(required=False, allow_null=True)
+    customer_code = _loose(50)
+    owner = serializers.IntegerField(required=False, allow_null=True, source="owner_id")
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    phone_display = serializers.SerializerMethodField()
+    custom_fields = serializers.JSONField(required=False)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "last_name",
+            "first_name",
+            "last_name_kana",
+            "first_name_kana",
+            "company",
+            "department",
+            "title",
+            "email",
+            "phone",
+            "phone_display",
+            "mobile",
+            "postal_code",
+            "prefecture",
+            "address",
+            "birth_date",
+            "gender",
+            "lifecycle_stage",
+            "source",
+            "customer_code",
+            "owner",
+            "tags",
+            "do_not_email",
+            "do_not_call",
+            "do_not_mail",
+            "custom_fields",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def get_phone_display(self, instance: Contact) -> str:
+        return format_phone(instance.phone)
+
+    def to_internal_value(self, data: Any) -> Any:
+        attrs = super().to_internal_value(data)
+        if "owner_id" in attrs:  # the service takes `owner`
+            attrs["owner"] = attrs.pop("owner_id")
+        return attrs
+
+    def to_representation(self, instance: Contact) -> dict[str, Any]:
+        return self._with_custom_fields(super().to_representation(instance), instance)
+
+
+class CompanySerializer(_CustomFieldsMixin, serializers.ModelSerializer):
+    phone = _loose(40)
+    postal_code = _loose(20)
+    prefecture = _loose(10)
+    corporate_number = _loose(20)
+    website = _loose(200)
+    owner = serializers.IntegerField(required=False, allow_null=True, source="owner_id")
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    phone_display = serializers.SerializerMethodField()
+    custom_fields = serializers.JSONField(required=False)
+
+    class Meta:
+        model = Company
+        fields = [
+            "id",
+            "name",
+            "name_kana",
+            "corporate_number",
+            "industry",
+            "size",
+            "postal_code",
+            "prefecture",
+            "address",
+            "phone",
+            "phone_display",
+            "website",
+            "owner",
+            "tags",
+            "custom_fields",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def get_phone_display(self, instance: Company) -> str:
+        return format_phone(instance.phone)
+
+    def to_internal_value(self, data: Any) -> Any:
+        attrs = super().to_internal_value(data)
+        if "owner_id" in attrs:
+            attrs["owner"] = attrs.pop("owner_id")
+        return attrs
+
+    def to_representation(self, instance: Company) -> dict[str, Any]:
+        return self._with_custom_fields(super().to_representation(instance), instance)
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Interaction
+        fields = [
+            "id",
+            "contact",
+            "company",
+            "kind",
+            "occurred_at",
+            "subject",
+            "body",
+            "data",
+            "actor",
+            "ref_type",
+            "ref_id",
+            "created_at",
+        ]
+        read_only_fields = fields

@@ -1,7 +1,11 @@
 from rest_framework.routers import SimpleRouter
 
-from .views import ContactViewSet
+from contacts.importers.api import ImportViewSet
+
+from .views import CompanyViewSet, ContactViewSet
 
 router = SimpleRouter()
+router.register("contacts/imports", ImportViewSet, basename="contact-import")  # before contacts
 router.register("contacts", ContactViewSet, basename="contact")
+router.register("companies", CompanyViewSet, basename="company")
 urlpatterns = router.urls

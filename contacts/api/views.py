@@ -7,15 +7,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from crm.core.customfields import FIELD_PREFIX, CustomFieldFilter, definitions_for
 from crm.core.http import TenantAPIMixin
-from crm.core.models import CustomFieldDefinition, ObjectType
+from crm.core.models import ApiKey, CustomFieldDefinition, Membership, ObjectType
 
 from .. import selectors, services
-from ..models import Contact
-from .serializers import ContactSerializer
+from ..models import Company, Contact, InteractionKind
+from .serializers import CompanySerializer, ContactSerializer, InteractionSerializer
 
 
 @contextmanager
@@ -26,7 +31,7 @@ def api_errors() -> Iterator[None]:
         yield
     except DjangoValidationError as exc:
         if not hasattr(exc, "error_dict"):
-            raise
+            raise serializers.ValidationError({"non_field_errors": exc.messages}) from None
         fields: dict[str, Any] = {}
         for name, messages in exc.message_dict.items():
             if name.startswith(FIELD_PREFIX):
@@ -36,49 +41,91 @@ def api_errors() -> Iterator[None]:
         raise serializers.ValidationError(fields) from None
 
 
-class ContactViewSet(TenantAPIMixin, viewsets.ModelViewSet):
-    """Contacts. The list filters by `q` and by custom fields: `?cf_<key>=value` (equals;
-    for multiple select: contains the option), `?cf_<key>__gte=` / `__lte=` for numbers and
-    dates."""
+def api_membership(request: Request) -> Membership | None:
+    """Whose visibility an API request has. A session: the member's. An API key: the
+    membership of the user who made the key, acting with the key's role (not saved)."""
+    if isinstance(request.auth, ApiKey):
+        key = request.auth
+        membership = (
+            Membership.objects.filter(
+                tenant_id=key.tenant_id, user_id=key.created_by_id, is_active=True
+            ).first()
+            if key.created_by_id is not None
+            else None
+        )
+        if membership is None:
+            membership = Membership(tenant_id=key.tenant_id, role=key.role)
+        else:
+            membership.role = key.role
+        return membership
+    return getattr(request._request, "membership", None)
 
-    serializer_class = ContactSerializer
-    perm_view = "contacts.view"
-    perm_edit = "contacts.edit"
-    required_perms = {"destroy": "contacts.delete"}
+
+class _CustomFieldsViewMixin(TenantAPIMixin):
+    object_type: str
+    request: Any
 
     def custom_field_definitions(self) -> list[CustomFieldDefinition]:
         loader: Callable[[], list[CustomFieldDefinition]] | None = getattr(self, "_cf_loader", None)
         if loader is None:
-            tenant = self.tenant
-            loader = cache(lambda: definitions_for(tenant=tenant, object_type=ObjectType.CONTACT))
+            tenant, object_type = self.tenant, self.object_type
+            loader = cache(lambda: definitions_for(tenant=tenant, object_type=object_type))
             self._cf_loader = loader
         return loader()
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
+        context = dict(super().get_serializer_context())  # type: ignore[misc]
         context["custom_field_definitions"] = self.custom_field_definitions
         return context
 
+    def _custom_field_filter(self, qs: QuerySet) -> QuerySet:
+        cf_filter = CustomFieldFilter(self.custom_field_definitions(), self.request.query_params)
+        if cf_filter.errors:
+            raise serializers.ValidationError(cf_filter.errors)
+        return cf_filter.apply(qs)
+
+
+CONTACT_FILTERS = [
+    OpenApiParameter("q", str, description="Search names, kana, e-mail, phone, company."),
+    OpenApiParameter("email", str, description="Exact e-mail (case-insensitive)."),
+    OpenApiParameter("phone", str, description="Phone or mobile, in any format."),
+    OpenApiParameter("customer_code", str),
+    OpenApiParameter("owner", int, description="Owner's user id."),
+    OpenApiParameter("lifecycle_stage", str, enum=["lead", "prospect", "customer", "churned"]),
+    OpenApiParameter("tag", str),
+    OpenApiParameter("company", int),
+    OpenApiParameter("updated_since", OpenApiTypes.DATETIME),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=CONTACT_FILTERS))
+class ContactViewSet(_CustomFieldsViewMixin, viewsets.ModelViewSet):
+    """Contacts. The list filters by `q`, `email`, `phone` (any format), `customer_code`,
+    `owner`, `lifecycle_stage`, `tag`, `company`, `updated_since`, and by custom fields:
+    `?cf_<key>=value` (equals; for multiple select: contains the option), `?cf_<key>__gte=` /
+    `__lte=` for numbers and dates. DELETE is a soft delete (restorable for 30 days in the
+    app). Which records a caller sees follows the tenant's record visibility."""
+
+    serializer_class = ContactSerializer
+    object_type = ObjectType.CONTACT
+    perm_view = "contacts.view"
+    perm_edit = "contacts.edit"
+    required_perms = {"destroy": "contacts.delete"}
+
     def get_queryset(self) -> QuerySet[Contact]:
-        qs = selectors.contact_list(
-            tenant=self.tenant,
-            q=self.request.query_params.get("q", ""),
-        )
-        if self.action == "list":
-            cf_filter = CustomFieldFilter(
-                self.custom_field_definitions(), self.request.query_params
-            )
-            if cf_filter.errors:
-                raise serializers.ValidationError(cf_filter.errors)
-            qs = cf_filter.apply(qs)
-        return qs
+        membership = api_membership(self.request)
+        if self.action != "list":
+            return selectors.contact_list(tenant=self.tenant, membership=membership)
+        filters = selectors.ContactFilters.from_params(self.request.query_params)
+        if filters.errors:
+            raise serializers.ValidationError(filters.errors)
+        qs = selectors.contact_list(tenant=self.tenant, membership=membership, filters=filters)
+        return self._custom_field_filter(qs)
 
     def perform_create(self, serializer: Any) -> None:
         with api_errors():
             serializer.instance = services.contact_create(
-                tenant=self.tenant,
-                actor=self.request.user,
-                **serializer.validated_data,
+                tenant=self.tenant, actor=self.request.user, **serializer.validated_data
             )
 
     def perform_update(self, serializer: Any) -> None:
@@ -91,8 +138,74 @@ class ContactViewSet(TenantAPIMixin, viewsets.ModelViewSet):
             )
 
     def perform_destroy(self, instance: Contact) -> None:
-        services.contact_delete(
+        services.contact_soft_delete(tenant=self.tenant, contact=instance, actor=self.request.user)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, enum=InteractionKind.values),
+            OpenApiParameter("before", str, description="The `next` cursor of the last page."),
+        ],
+        responses=InteractionSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def timeline(self, request: Request, pk: str | None = None) -> Response:
+        """The contact's timeline, newest first."""
+        contact = self.get_object()
+        kind = request.query_params.get("kind", "")
+        if kind and kind not in InteractionKind.values:
+            raise serializers.ValidationError({"kind": [f"Use one of {InteractionKind.values}."]})
+        entries, cursor = selectors.contact_timeline(
             tenant=self.tenant,
-            contact=instance,
-            actor=self.request.user,
+            contact=contact,
+            kind=kind,
+            before=request.query_params.get("before", ""),
         )
+        return Response(
+            {"results": InteractionSerializer(entries, many=True).data, "next_before": cursor}
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Name, kana or corporate number."),
+            OpenApiParameter("tag", str),
+        ]
+    )
+)
+class CompanyViewSet(_CustomFieldsViewMixin, viewsets.ModelViewSet):
+    """Companies. DELETE is a soft delete. Filters: `q`, `tag`, custom fields (`cf_<key>`)."""
+
+    serializer_class = CompanySerializer
+    object_type = ObjectType.COMPANY
+    perm_view = "contacts.view"
+    perm_edit = "contacts.edit"
+    required_perms = {"destroy": "contacts.delete"}
+
+    def get_queryset(self) -> QuerySet[Company]:
+        params = self.request.query_params
+        qs = selectors.company_list(
+            tenant=self.tenant,
+            membership=api_membership(self.request),
+            q=params.get("q", "") if self.action == "list" else "",
+            tag=params.get("tag", "") if self.action == "list" else "",
+        )
+        return self._custom_field_filter(qs) if self.action == "list" else qs
+
+    def perform_create(self, serializer: Any) -> None:
+        with api_errors():
+            serializer.instance = services.company_create(
+                tenant=self.tenant, actor=self.request.user, **serializer.validated_data
+            )
+
+    def perform_update(self, serializer: Any) -> None:
+        with api_errors():
+            serializer.instance = services.company_update(
+                tenant=self.tenant,
+                company=serializer.instance,
+                actor=self.request.user,
+                **serializer.validated_data,
+            )
+
+    def perform_destroy(self, instance: Company) -> None:
+        services.company_soft_delete(tenant=self.tenant, company=instance, actor=self.request.user)

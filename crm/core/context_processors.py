@@ -13,6 +13,7 @@ from .roles import has_perm
 NAV: list[tuple[Any, str, str]] = [
     (_("Home"), "home", "app.use"),
     (_("Contacts"), "contacts:list", "contacts.view"),
+    (_("Companies"), "contacts:company_list", "contacts.view"),
 ]
 SETTINGS_NAV: list[tuple[Any, str, str]] = [
     (_("Users and roles"), "settings:users", "users.manage"),

@@ -18,6 +18,18 @@ class Tenant(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
     language = models.CharField(_("default language"), max_length=8, default="ja")
     require_2fa = models.BooleanField(_("require two-factor authentication"), default=False)
+
+    class RecordVisibility(models.TextChoices):
+        ALL = "all", _("Everyone sees every contact and company")
+        OWN_TEAM = "own_team", _("Sales reps see their own and their team's records")
+
+    # Read by contacts.selectors.visible_contacts / visible_companies (pages, API, export).
+    record_visibility = models.CharField(
+        _("record visibility"),
+        max_length=16,
+        choices=RecordVisibility.choices,
+        default=RecordVisibility.ALL,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
