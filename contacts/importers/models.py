@@ -84,3 +84,8 @@ class ImportChange(TenantOwned):
     class Meta:
         app_label = "contacts"
         indexes = [models.Index(fields=["tenant", "job", "kind"], name="importchange_job_kind")]
+
+
+# The worker's autodiscovery looks at <app>.tasks only; loading the task with the models
+# registers it in every process that loads the app (web, worker, commands).
+from . import tasks as _tasks  # noqa: E402, F401

@@ -1,0 +1,206 @@
+"""Import pages: upload -> mapping -> preview -> run (progress) -> result (+ error report,
+undo). Views parse, check, call a service, render."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from crm.core.customfields import definitions_for
+from crm.core.forms import StyledFormMixin
+from crm.core.http import TenantRequest
+from crm.core.models import ObjectType
+from crm.core.permissions import require_perm
+
+from . import mapping, services
+from .models import ImportJob, ImportStatus
+from .readers import ImportFileError
+
+RECENT_JOBS = 10
+
+
+class UploadForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy(
+            "CSV (UTF-8 or Shift_JIS), TSV or Excel (.xlsx). The first row must name the columns."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.tsv,.txt,.xlsx"}),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        from django.conf import settings
+
+        self.fields["file"].help_text = (
+            str(self.fields["file"].help_text)
+            + " "
+            + _("Up to %(limit)s.") % {"limit": filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES)}
+        )
+
+
+def access_job(*, request: TenantRequest, job_id: int) -> ImportJob:
+    """Another tenant's import is not found (404)."""
+    return get_object_or_404(ImportJob.objects.filter(tenant=request.tenant), pk=job_id)
+
+
+@require_perm("contacts.edit")
+def import_upload(request: TenantRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = services.import_job_create(
+                tenant=request.tenant,
+                actor=request.user,
+                file=upload,
+                file_name=upload.name,
+                size=upload.size,
+                require_valid_mapping=False,
+            )
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("contacts:import_mapping", job_id=job.pk)
+    jobs = ImportJob.objects.filter(tenant=request.tenant).select_related("created_by")
+    return render(
+        request,
+        "contacts/import/upload.html",
+        {"form": form, "jobs": list(jobs.order_by("-id")[:RECENT_JOBS])},
+    )
+
+
+def _mapping_rows(job: ImportJob, chosen: list[str], choices: list[tuple[str, str]]) -> list:
+    return [
+        {"index": i, "header": header, "value": chosen[i] if i < len(chosen) else ""}
+        for i, header in enumerate(job.header)
+    ]
+
+
+def _posted_mapping(request: TenantRequest, job: ImportJob) -> list[str]:
+    return [request.POST.get(f"col_{i}", "") for i in range(len(job.header))]
+
+
+@require_perm("contacts.edit")
+def import_mapping(request: TenantRequest, job_id: int) -> HttpResponse:
+    job = access_job(request=request, job_id=job_id)
+    if job.started_at is not None:
+        return redirect("contacts:import_status", job_id=job.pk)
+    definitions = definitions_for(tenant=request.tenant, object_type=ObjectType.CONTACT)
+    chosen = job.mapping
+    error = ""
+    if request.method == "POST":
+        chosen = _posted_mapping(request, job)
+        try:
+            mapping.validate_mapping(job.header, chosen, definitions)
+        except ImportFileError as exc:
+            error = str(exc)
+        else:
+            job.mapping = chosen
+            job.save(update_fields=["mapping"])
+            return redirect("contacts:import_preview", job_id=job.pk)
+    choices = mapping.target_choices(definitions)
+    return render(
+        request,
+        "contacts/import/mapping.html",
+        {
+            "job": job,
+            "rows": _mapping_rows(job, chosen, choices),
+            "choices": choices,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_perm("contacts.edit")
+def import_preview(request: TenantRequest, job_id: int) -> HttpResponse:
+    job = access_job(request=request, job_id=job_id)
+    if job.started_at is not None:
+        return redirect("contacts:import_status", job_id=job.pk)
+    if request.method == "POST":
+        try:
+            services.import_job_start(
+                tenant=request.tenant, job=job, mapping_list=job.mapping, actor=request.user
+            )
+        except ImportFileError as exc:
+            messages.error(request, str(exc))
+            return redirect("contacts:import_mapping", job_id=job.pk)
+        return redirect("contacts:import_status", job_id=job.pk)
+    try:
+        labels, rows = services.import_preview(
+            tenant=request.tenant, job=job, mapping_list=job.mapping
+        )
+    except ImportFileError as exc:
+        messages.error(request, str(exc))
+        return redirect("contacts:import_mapping", job_id=job.pk)
+    return render(
+        request, "contacts/import/preview.html", {"job": job, "labels": labels, "rows": rows}
+    )
+
+
+def _status_context(request: TenantRequest, job: ImportJob) -> dict:
+    undo_problem = ""
+    if job.status == ImportStatus.DONE:
+        undo_problem = services.undo_problem(tenant=request.tenant, job=job)
+    return {"job": job, "undo_problem": undo_problem}
+
+
+@require_perm("contacts.edit")
+def import_status(request: TenantRequest, job_id: int) -> HttpResponse:
+    job = access_job(request=request, job_id=job_id)
+    if job.started_at is None and job.status == ImportStatus.PENDING:
+        return redirect("contacts:import_mapping", job_id=job.pk)
+    return render(request, "contacts/import/status.html", _status_context(request, job))
+
+
+@require_perm("contacts.edit")
+def import_progress(request: TenantRequest, job_id: int) -> HttpResponse:
+    """The htmx partial polled every second while the job runs; once it has finished it
+    sends the browser to the result page."""
+    job = access_job(request=request, job_id=job_id)
+    if not job.is_active:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("contacts:import_status", kwargs={"job_id": job.pk})
+        return response
+    return render(request, "contacts/import/partials/progress.html", {"job": job})
+
+
+@require_perm("contacts.edit")
+def import_errors(request: TenantRequest, job_id: int) -> HttpResponse:
+    job = access_job(request=request, job_id=job_id)
+    if not job.error_report_path or not default_storage.exists(job.error_report_path):
+        raise Http404
+    stem = job.file_name.rsplit(".", 1)[0]
+    # A FileResponse streams after the middleware returned: it reads a file, no database.
+    response: HttpResponse = FileResponse(  # type: ignore[assignment]
+        default_storage.open(job.error_report_path, "rb"),
+        as_attachment=True,
+        filename=f"{stem}-errors.csv",
+        content_type="text/csv; charset=utf-8",
+    )
+    return response
+
+
+@require_POST
+@require_perm("contacts.edit")
+def import_undo(request: TenantRequest, job_id: int) -> HttpResponse:
+    job = access_job(request=request, job_id=job_id)
+    try:
+        outcome = services.import_undo(tenant=request.tenant, job=job, actor=request.user)
+    except services.ImportUndoError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Import undone: %(deleted)s contacts deleted, %(restored)s restored.") % outcome,
+        )
+    return redirect("contacts:import_status", job_id=job.pk)
