@@ -288,6 +288,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"crm{_slot}:"}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "crm.core.tasks.heartbeat", "schedule": 30.0},
+    # Contacts and companies soft-deleted over 30 days ago are purged (restore window ends).
+    "contacts-purge-deleted": {
+        "task": "contacts.tasks.purge_deleted_all_tenants",
+        "schedule": 6 * 60 * 60.0,
+    },
 }
 
 # --- security headers -------------------------------------------------------------------

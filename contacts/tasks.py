@@ -1,0 +1,28 @@
+"""Contact tasks: thin doors into contacts.services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from crm.core import context
+from crm.core.tasks import TenantTask
+
+
+@shared_task(name="contacts.tasks.purge_deleted", base=TenantTask)
+def purge_deleted(*, tenant_id: int) -> dict[str, int]:
+    """One tenant: hard-delete what was soft-deleted more than 30 days ago (set-based)."""
+    from .services import purge_deleted as purge
+
+    return purge(tenant=context.require_tenant())
+
+
+@shared_task(name="contacts.tasks.purge_deleted_all_tenants")
+def purge_deleted_all_tenants() -> int:
+    """Beat entry point: one purge task per tenant, each running inside its own tenant.
+    The tenant table itself is not tenant-owned, so listing ids needs no tenant."""
+    from crm.core.models import Tenant
+
+    ids = list(Tenant.objects.values_list("id", flat=True))
+    for tenant_id in ids:
+        purge_deleted.apply_async(kwargs={"tenant_id": tenant_id})
+    return len(ids)
