@@ -5,6 +5,7 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -147,6 +148,14 @@ class RequireTwoFactorMiddleware:
                     {"error": {"code": "two_factor_required", "message": message, "fields": {}}},
                     status=403,
                 )
+            messages.info(
+                request,
+                _(
+                    "%(tenant)s requires two-factor authentication. Set up an authenticator "
+                    "app to continue."
+                )
+                % {"tenant": tenant.name},
+            )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
 
