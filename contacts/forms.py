@@ -43,7 +43,7 @@ def postal_code_widget() -> forms.TextInput:
             "autocomplete": "postal-code",
             "placeholder": "100-0001",
             "hx-get": reverse_lazy("contacts:postal_lookup"),
-            "hx-trigger": "keyup changed delay:300ms, change",
+            "hx-trigger": "input changed delay:300ms, change",
             "hx-include": "#id_prefecture, #id_address",
             "hx-swap": "none",
         }
