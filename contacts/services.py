@@ -114,10 +114,12 @@ def clean_contact_data(
     if "postal_code" not in errors.errors:
         cleaning.fill_address_from_postal_code(data, existing)
 
-    def final(name: str) -> Any:
+    def usable(name: str) -> Any:
+        if name in errors.errors:  # an invalid e-mail or phone does not identify anyone
+            return ""
         return data[name] if name in data else getattr(existing, name, "")
 
-    if not any(final(n) for n in ("last_name", "first_name", "email", "phone", "mobile")):
+    if not any(usable(n) for n in ("last_name", "first_name", "email", "phone", "mobile")):
         errors.add("last_name", _("Enter a name, an e-mail address or a phone number."))
     errors.raise_if_any()
     return data
