@@ -11,7 +11,7 @@ from .tenancy import TenantOwned
 class Invitation(TenantOwned):
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.SALES)
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64, db_index=True)  # unique per tenant: Meta
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -19,6 +19,11 @@ class Invitation(TenantOwned):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "token_hash"], name="invitation_unique_hash")
+        ]
 
 
 class LoginEvent(TenantOwned):
