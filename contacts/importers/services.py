@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import logging
 import os
 import secrets
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -34,6 +36,8 @@ from . import loader, mapping, readers
 from .models import ImportJob, ImportStatus
 from .readers import ImportFileError
 from .rows import Issue, RowNormalizer
+
+logger = logging.getLogger(__name__)
 
 # Share of the progress bar for reading + staging; the SQL merge takes the rest.
 STAGE_SHARE = 80
@@ -237,6 +241,7 @@ def import_run(*, tenant: Tenant, job_id: int) -> ImportJob:
     report = _Report()
     rows = rejected = 0
     try:
+        t0 = time.monotonic()
         staging.create()
         progress = readers.Progress(job.file_size)
         chunk: list[tuple[int, list[str]]] = []
@@ -257,6 +262,8 @@ def import_run(*, tenant: Tenant, job_id: int) -> ImportJob:
         if chunk:
             staging.copy_rows(tenant.pk, chunk)
         _set_progress(job, progress=STAGE_SHARE, rows=rows)
+        staged_at = time.monotonic()
+        logger.info("import %s: read and staged %s rows in %.1fs", job.pk, rows, staged_at - t0)
         text_definitions = [d for d in definitions if d.field_type in TEXT_TYPES]
         with transaction.atomic():
             # One import per tenant at a time: two would race on the same customer codes.
@@ -269,6 +276,7 @@ def import_run(*, tenant: Tenant, job_id: int) -> ImportJob:
                 text_definitions=text_definitions,
             )
             finished = timezone.now()
+            logger.info("import %s: merged in %.1fs", job.pk, time.monotonic() - staged_at)
             report_name = report.save(job)
             _set_progress(
                 job,
