@@ -237,3 +237,27 @@ def test_undo_is_refused_once_a_record_changed_after_the_import(tenant) -> None:
             import_undo(tenant=tenant, job=job)
         assert Contact.objects.get().title == "社長"
         assert ImportChange.objects.filter(job=job).count() == 1
+
+
+def test_search_text_written_by_the_import_sql_equals_the_services_one(tenant) -> None:
+    from contacts import cleaning, services
+
+    _define(tenant, "memo", "メモ", FieldType.TEXT)
+    run_import(
+        tenant,
+        csv_bytes(
+            "顧客コード,氏名,フリガナ,会社名,メール,電話番号,携帯,メモ\n"
+            "K-1,山田 太郎,やまだ たろう,株式会社サンプル,Taro@Example.COM,03-1234-5678,"
+            "090-1111-2222,Gold 会員\n"
+        ),
+    )
+    (contact,) = _contacts(tenant)
+    with tenant_context(tenant):
+        expected = cleaning.search_text(
+            fields={n: getattr(contact, n) for n in services.CONTACT_FIELDS if n != "company"},
+            company_name=contact.company.name,
+            custom_fields=contact.custom_fields,
+            definitions=list(CustomFieldDefinition.objects.filter(object_type="contact")),
+        )
+    assert contact.search_text == expected
+    assert contact.email_key == "taro@example.com"
