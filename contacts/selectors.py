@@ -301,7 +301,17 @@ def contact_timeline(
 
 
 def company_timeline(
-    *, tenant: Tenant, company: Company, kind: str = "", before: str = "", limit: int = 50
+    *,
+    tenant: Tenant,
+    company: Company,
+    membership: Membership | None = None,
+    kind: str = "",
+    before: str = "",
+    limit: int = 50,
 ) -> tuple[list[Interaction], str | None]:
-    qs = Interaction.objects.filter(tenant=tenant, company=company)
+    """The company's entries and its contacts' entries, leaving out those of contacts that
+    were deleted or that the member may not see."""
+    qs = Interaction.objects.filter(tenant=tenant, company=company).filter(
+        Q(contact__isnull=True) | Q(contact__in=visible_contacts(tenant, membership).values("id"))
+    )
     return _timeline(qs, kind=kind, before=before, limit=limit)

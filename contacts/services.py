@@ -159,6 +159,24 @@ def _refresh_search_text(tenant: Tenant, contact: Contact) -> None:
 def _save(obj: Contact | Company) -> None:
     """Full validation, then save; a concurrent duplicate customer code that slipped past
     the check becomes the same field message instead of a 500."""
+    if isinstance(obj, Contact) and obj.customer_code:
+        held_by_deleted = (
+            Contact.objects.filter(
+                tenant_id=obj.tenant_id,
+                customer_code=obj.customer_code,
+                deleted_at__isnull=False,
+            )
+            .exclude(pk=obj.pk)
+            .exists()
+        )
+        if held_by_deleted:
+            raise _validation(
+                "customer_code",
+                _(
+                    "A recently deleted contact has this customer code. Restore that contact "
+                    "from “Recently deleted”, or use another code."
+                ),
+            )
     obj.full_clean(exclude=["tenant", "owner", "company"])
     try:
         with transaction.atomic():

@@ -51,7 +51,11 @@ def company_detail(request: TenantRequest, company_id: int) -> HttpResponse:
     if kind not in InteractionKind.values:
         kind = ""
     entries, cursor = selectors.company_timeline(
-        tenant=tenant, company=company, kind=kind, before=request.GET.get("before", "")
+        tenant=tenant,
+        company=company,
+        membership=request.membership,
+        kind=kind,
+        before=request.GET.get("before", ""),
     )
     contacts = list(
         selectors.contact_list(tenant=tenant, membership=request.membership).filter(

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -85,6 +86,15 @@ class _CustomFieldsViewMixin(TenantAPIMixin):
         return cf_filter.apply(qs)
 
 
+def _timeline_kind(request: Request) -> str:
+    kind = request.query_params.get("kind", "")
+    if kind and kind not in InteractionKind.values:
+        raise serializers.ValidationError(
+            {"kind": [_("Use one of: %(kinds)s.") % {"kinds": ", ".join(InteractionKind.values)}]}
+        )
+    return kind
+
+
 CONTACT_FILTERS = [
     OpenApiParameter("q", str, description="Search names, kana, e-mail, phone, company."),
     OpenApiParameter("email", str, description="Exact e-mail (case-insensitive)."),
@@ -143,7 +153,7 @@ class ContactViewSet(_CustomFieldsViewMixin, viewsets.ModelViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("kind", str, enum=InteractionKind.values),
-            OpenApiParameter("before", str, description="The `next` cursor of the last page."),
+            OpenApiParameter("before", str, description="The `next_before` of the last page."),
         ],
         responses=InteractionSerializer(many=True),
     )
@@ -151,9 +161,7 @@ class ContactViewSet(_CustomFieldsViewMixin, viewsets.ModelViewSet):
     def timeline(self, request: Request, pk: str | None = None) -> Response:
         """The contact's timeline, newest first."""
         contact = self.get_object()
-        kind = request.query_params.get("kind", "")
-        if kind and kind not in InteractionKind.values:
-            raise serializers.ValidationError({"kind": [f"Use one of {InteractionKind.values}."]})
+        kind = _timeline_kind(request)
         entries, cursor = selectors.contact_timeline(
             tenant=self.tenant,
             contact=contact,
@@ -209,3 +217,26 @@ class CompanyViewSet(_CustomFieldsViewMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: Company) -> None:
         services.company_soft_delete(tenant=self.tenant, company=instance, actor=self.request.user)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, enum=InteractionKind.values),
+            OpenApiParameter("before", str, description="The `next_before` of the last page."),
+        ],
+        responses=InteractionSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def timeline(self, request: Request, pk: str | None = None) -> Response:
+        """The company's timeline (its own entries and its contacts'), newest first."""
+        company = self.get_object()
+        kind = _timeline_kind(request)
+        entries, cursor = selectors.company_timeline(
+            tenant=self.tenant,
+            company=company,
+            membership=api_membership(request),
+            kind=kind,
+            before=request.query_params.get("before", ""),
+        )
+        return Response(
+            {"results": InteractionSerializer(entries, many=True).data, "next_before": cursor}
+        )

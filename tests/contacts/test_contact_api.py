@@ -205,3 +205,27 @@ def test_the_company_api_crud_and_search(api_client, tenant) -> None:
     with tenant_context(tenant):
         assert Company.objects.get(pk=body["id"]).deleted_at is not None
     assert api_client.get(url).status_code == 404
+
+
+def test_the_company_timeline_shows_its_live_contacts_entries(api_client, tenant) -> None:
+    with tenant_context(tenant):
+        company = company_create(tenant=tenant, name="青空商事")
+    kept = make_contact(tenant, company=company.pk)
+    gone = make_contact(tenant, company=company.pk)
+    with tenant_context(tenant):
+        for contact, subject in ((kept, "kept"), (gone, "gone")):
+            timeline_add(
+                tenant=tenant,
+                contact=contact,
+                kind="meeting",
+                occurred_at=timezone.now(),
+                subject=subject,
+            )
+        timeline_add(
+            tenant=tenant, company=company, kind="deal", occurred_at=timezone.now(), subject="deal"
+        )
+    assert api_client.delete(f"{URL}{gone.pk}/").status_code == 204
+    body = api_client.get(f"/api/v1/companies/{company.pk}/timeline/").json()
+    assert {e["subject"] for e in body["results"]} == {"kept", "deal"}
+    bad = api_client.get(f"/api/v1/companies/{company.pk}/timeline/?kind=party")
+    assert bad.status_code == 400 and "kind" in bad.json()["error"]["fields"]

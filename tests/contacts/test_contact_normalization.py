@@ -230,3 +230,14 @@ def test_an_owner_must_be_a_member_of_the_tenant(tenant, other_tenant, outsider)
     with tenant_context(tenant), pytest.raises(ValidationError) as caught:
         contact_create(tenant=tenant, last_name="山田", owner=outsider.pk)
     assert "owner" in caught.value.message_dict
+
+
+def test_a_customer_code_held_by_a_deleted_contact_says_how_to_get_it_back(tenant) -> None:
+    from contacts.services import contact_soft_delete
+
+    old = make_contact(tenant, customer_code="C-9")
+    with tenant_context(tenant):
+        contact_soft_delete(tenant=tenant, contact=old)
+        with pytest.raises(ValidationError) as caught:
+            contact_create(tenant=tenant, last_name="新規", customer_code="C-9")
+    assert "Recently deleted" in " ".join(caught.value.message_dict["customer_code"])

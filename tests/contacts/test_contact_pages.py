@@ -91,6 +91,33 @@ def test_the_list_page_runs_a_constant_number_of_queries(
         html(member_client.get(url))
 
 
+def test_the_detail_page_runs_a_constant_number_of_queries(
+    member_client, tenant, member, django_assert_num_queries
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with tenant_context(tenant):
+        company = company_create(tenant=tenant, name="青空商事")
+    contact = make_contact(tenant, company=company.pk, owner=member.pk)
+    url = reverse("contacts:detail", args=[contact.pk])
+    member_client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        html(member_client.get(url))
+    with tenant_context(tenant):
+        for i in range(10):
+            timeline_add(
+                tenant=tenant,
+                contact=contact,
+                kind="call",
+                occurred_at=timezone.now(),
+                subject=f"c{i}",
+                actor=member,
+            )
+    with django_assert_num_queries(len(few.captured_queries)):
+        html(member_client.get(url))
+
+
 def test_the_list_says_what_to_do_when_empty(member_client) -> None:
     page = html(member_client.get(reverse("contacts:list")))
     assert "No contacts yet" in page or "まだ" in page

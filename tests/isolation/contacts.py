@@ -50,4 +50,5 @@ ROUTES = {
     "contact-detail": lambda ns: {"pk": ns.contact.pk},
     "contact-timeline": lambda ns: {"pk": ns.contact.pk},
     "company-detail": lambda ns: {"pk": ns.company.pk},
+    "company-timeline": lambda ns: {"pk": ns.company.pk},
 }
