@@ -50,6 +50,30 @@ def postal_code_widget() -> forms.TextInput:
     )
 
 
+COMPANY_OPTIONS = 50
+
+
+def company_options(
+    tenant: Tenant,
+    membership: Membership | None,
+    *,
+    search: str = "",
+    selected: int | None = None,
+) -> list[tuple[Any, str]]:
+    """The company select's options: the chosen one, then the first matches by name. A
+    tenant may have thousands of companies; the form searches instead of listing them all."""
+    from .selectors import company_list
+
+    qs = company_list(tenant=tenant, membership=membership, q=search).order_by("name", "id")
+    rows = qs.select_related(None).only("id", "name")[:COMPANY_OPTIONS]
+    options = [(c.pk, c.name) for c in rows]
+    if selected is not None and all(pk != selected for pk, _label in options):
+        chosen = Company.objects.filter(tenant=tenant, pk=selected, deleted_at=None).first()
+        if chosen is not None:
+            options.insert(0, (chosen.pk, chosen.name))
+    return [("", "—"), *options]
+
+
 def owner_choices(tenant: Tenant) -> list[tuple[Any, str]]:
     members = (
         Membership.objects.filter(tenant=tenant, is_active=True)
@@ -66,9 +90,17 @@ class _InstanceFormMixin:
     instance: Any
     field_names: tuple[str, ...] = ()
 
-    def __init__(self, *args: Any, instance: Any = None, tenant: Tenant, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        instance: Any = None,
+        tenant: Tenant,
+        membership: Membership | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.instance = instance
         self.tenant = tenant
+        self.membership = membership
         if instance is not None:
             initial = kwargs.setdefault("initial", {})
             for name in self.field_names:
@@ -131,7 +163,23 @@ class ContactForm(_InstanceFormMixin, StyledFormMixin, CustomFieldsFormMixin, fo
     )
     last_name_kana = _text(_("Last name reading (セイ)"))
     first_name_kana = _text(_("First name reading (メイ)"))
-    company = forms.ChoiceField(label=_("Company"), required=False)
+    company_search = _text(
+        _("Find a company"),
+        200,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("contacts:company_options"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#id_company",
+                "hx-swap": "innerHTML",
+            }
+        ),
+        help_text=_("Type part of the name or its reading; the list below narrows as you type."),
+    )
+    # Any id is accepted here: the options are loaded as you search, and the service checks
+    # that the company exists in this tenant and is not deleted.
+    company = forms.IntegerField(label=_("Company"), required=False, widget=forms.Select())
     department = _text(_("Department"))
     title = _text(_("Job title"))
     email = _text(
@@ -171,18 +219,21 @@ class ContactForm(_InstanceFormMixin, StyledFormMixin, CustomFieldsFormMixin, fo
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = owner_choices(self.tenant)  # type: ignore[attr-defined]
-        companies = Company.objects.filter(tenant=self.tenant, deleted_at=None).order_by("name")
-        company_field = self.fields["company"]
-        assert isinstance(company_field, forms.ChoiceField)
-        company_field.choices = [("", "—")] + [
-            (c.pk, c.name) for c in companies.only("id", "name")[:1000]
-        ]
+        widget = self.fields["company"].widget
+        assert isinstance(widget, forms.Select)
+        widget.choices = company_options(
+            self.tenant, self.membership, selected=self._chosen_company()
+        )
         style_custom_widgets(self)
+
+    def _chosen_company(self) -> int | None:
+        raw = self.data.get("company") if self.is_bound else self.initial.get("company")
+        return int(raw) if raw not in (None, "") and str(raw).isdigit() else None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        for name in ("owner", "company"):
-            cleaned[name] = int(cleaned[name]) if cleaned.get(name) else None
+        cleaned.pop("company_search", None)
+        cleaned["owner"] = int(cleaned["owner"]) if cleaned.get("owner") else None
         return cleaned
 
 

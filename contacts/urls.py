@@ -9,6 +9,7 @@ urlpatterns = [
     path("bulk/", views.contact_bulk, name="bulk"),
     path("deleted/", views.deleted_list, name="deleted"),
     path("postal-code/", views.postal_lookup, name="postal_lookup"),
+    path("company-options/", views.company_options_view, name="company_options"),
     path("<int:contact_id>/", views.contact_detail, name="detail"),
     path("<int:contact_id>/edit/", views.contact_edit, name="edit"),
     path("<int:contact_id>/delete/", views.contact_delete, name="delete"),

@@ -35,6 +35,7 @@ from .forms import (
     CallForm,
     ContactForm,
     NoteForm,
+    company_options,
     owner_choices,
 )
 from .models import InteractionKind, LifecycleStage
@@ -191,6 +192,7 @@ def contact_create(request: TenantRequest) -> HttpResponse:
     form = ContactForm(
         request.POST or None,
         tenant=request.tenant,
+        membership=request.membership,
         initial=initial,
         custom_field_definitions=definitions,
     )
@@ -217,6 +219,7 @@ def contact_edit(request: TenantRequest, contact_id: int) -> HttpResponse:
         request.POST or None,
         instance=contact,
         tenant=request.tenant,
+        membership=request.membership,
         custom_field_definitions=definitions,
     )
     if request.method == "POST" and form.is_valid():
@@ -347,3 +350,17 @@ def postal_lookup(request: TenantRequest) -> HttpResponse:
             },
         )
     return render(request, "contacts/partials/postal_fill.html", context)
+
+
+@require_GET
+@require_perm("contacts.view")
+def company_options_view(request: TenantRequest) -> HttpResponse:
+    """htmx: the company select's options for what was typed in "Find a company" (the first
+    match is selected, so typing is often all it takes)."""
+    search = request.GET.get("company_search", "").strip()
+    options = company_options(request.tenant, request.membership, search=search)
+    return render(
+        request,
+        "contacts/partials/company_options.html",
+        {"options": options, "select_first": bool(search)},
+    )

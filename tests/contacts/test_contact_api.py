@@ -18,6 +18,13 @@ from tests.factories import make_contact, make_member
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english(settings) -> None:
+    """Messages are asserted in English (the catalogues are filled by a later pass)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 URL = "/api/v1/contacts/"
 
 

@@ -19,6 +19,13 @@ from tests.factories import make_contact, make_member
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english(settings) -> None:
+    """Messages are asserted in English (the catalogues are filled by a later pass)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 TYPED = {
     "last_name": " 山田　",
     "first_name": "太郎",

@@ -21,6 +21,12 @@ from tests.factories import make_contact, make_member
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english(settings) -> None:
+    """Messages are asserted in English (the catalogues are filled by a later pass)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def html(response: Any) -> str:
     assert response.status_code == 200, response.status_code
     return response.content.decode()
@@ -366,3 +372,33 @@ def test_companies_pages_create_show_edit_and_delete(member_client, tenant) -> N
 
 def test_the_nav_has_a_companies_entry(member_client) -> None:
     assert reverse("contacts:company_list") in html(member_client.get(reverse("contacts:list")))
+
+
+# --- company picker ---------------------------------------------------------------------------
+def test_the_company_picker_searches_and_the_form_takes_any_live_company(
+    member_client, tenant, other_tenant, monkeypatch
+) -> None:
+    monkeypatch.setattr("contacts.forms.COMPANY_OPTIONS", 2)
+    with tenant_context(tenant):
+        for name in ("あ商事", "い商事", "う商事"):
+            company_create(tenant=tenant, name=name)
+        wanted = company_create(tenant=tenant, name="青空ホールディングス", name_kana="アオゾラ")
+    with tenant_context(other_tenant):
+        theirs = company_create(tenant=other_tenant, name="青空別会社")
+    form_page = html(member_client.get(reverse("contacts:create")))
+    assert "青空ホールディングス" not in form_page  # only the first options are listed
+    options = html(
+        member_client.get(reverse("contacts:company_options"), {"company_search": "あおぞら"})
+    )
+    assert f'<option value="{wanted.pk}" selected>青空ホールディングス</option>' in options
+    assert "青空別会社" not in options
+    created = member_client.post(
+        reverse("contacts:create"), {"last_name": "山田", "company": wanted.pk}
+    )
+    assert created.status_code == 302
+    refused = member_client.post(
+        reverse("contacts:create"), {"last_name": "山田", "company": theirs.pk}
+    )
+    assert 'data-testid="error-company"' in html(refused)
+    with tenant_context(tenant):
+        assert list(Contact.objects.values_list("company_id", flat=True)) == [wanted.pk]
