@@ -9,7 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.core.customfields import add_errors_to_form, definitions_for, display_rows
+from crm.core.customfields import (
+    CustomFieldFilter,
+    add_errors_to_form,
+    definitions_for,
+    display_rows,
+)
 from crm.core.http import TenantRequest
 from crm.core.models import ObjectType
 from crm.core.permissions import require_perm
@@ -26,7 +31,10 @@ PAGE_SIZE = 50
 def company_list(request: TenantRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     tag = request.GET.get("tag", "").strip()
+    definitions = definitions_for(tenant=request.tenant, object_type=ObjectType.COMPANY)
+    cf_filter = CustomFieldFilter(definitions, request.GET)
     qs = selectors.company_list(tenant=request.tenant, membership=request.membership, q=q, tag=tag)
+    qs = cf_filter.apply(qs)
     before = request.GET.get("before", "")
     if before.isdigit():
         qs = qs.filter(id__lt=int(before))
@@ -36,7 +44,15 @@ def company_list(request: TenantRequest) -> HttpResponse:
     return render(
         request,
         "companies/list.html",
-        {"companies": companies, "q": q, "tag": tag, "next_before": next_before},
+        {
+            "companies": companies,
+            "q": q,
+            "tag": tag,
+            "next_before": next_before,
+            "cf_filter": cf_filter,
+            "querystring": cf_filter.querystring(),
+            "filtered": bool(q or tag or cf_filter.is_active),
+        },
     )
 
 

@@ -402,3 +402,34 @@ def test_the_company_picker_searches_and_the_form_takes_any_live_company(
     assert 'data-testid="error-company"' in html(refused)
     with tenant_context(tenant):
         assert list(Contact.objects.values_list("company_id", flat=True)) == [wanted.pk]
+
+
+def test_the_company_list_filters_by_custom_field_with_constant_queries(
+    member_client, tenant, member, django_assert_num_queries
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.core.services.customfields import customfield_create
+
+    with tenant_context(tenant):
+        customfield_create(
+            tenant=tenant,
+            object_type="company",
+            key="tier",
+            field_type="select",
+            label="ランク",
+            choices=["A", "B"],
+        )
+        company_create(tenant=tenant, name="A社", custom_fields={"tier": "A"})
+        company_create(tenant=tenant, name="B社", custom_fields={"tier": "B"})
+    url = reverse("contacts:company_list")
+    page = html(member_client.get(url, {"cf_tier": "A"}))
+    assert "A社" in page and "B社" not in page
+    with CaptureQueriesContext(connection) as few:
+        html(member_client.get(url))
+    with tenant_context(tenant):
+        for i in range(10):
+            company_create(tenant=tenant, name=f"会社{i}", owner=member.pk)
+    with django_assert_num_queries(len(few.captured_queries)):
+        html(member_client.get(url))
