@@ -113,3 +113,18 @@ def test_companies_follow_the_same_rule(client, tenant, team) -> None:
     assert "R3の会社" in page and "R1の会社" not in page
     assert client.get(reverse("contacts:company_detail", args=[theirs.pk])).status_code == 404
     assert client.get(reverse("contacts:company_detail", args=[mine.pk])).status_code == 200
+
+
+def test_the_setting_is_changed_through_an_audited_service(tenant, member) -> None:
+    from django.core.exceptions import ValidationError
+
+    from contacts.services import tenant_set_record_visibility
+    from crm.core.models import AuditLog
+
+    with tenant_context(tenant):
+        with pytest.raises(ValidationError):
+            tenant_set_record_visibility(tenant=tenant, value="nobody", actor=member)
+        tenant_set_record_visibility(tenant=tenant, value="own_team", actor=member)
+        entry = AuditLog.objects.filter(object_type="core.tenant").latest("id")
+        assert Tenant.objects.get(pk=tenant.pk).record_visibility == "own_team"
+    assert entry.changes == {"record_visibility": ["all", "own_team"]}
