@@ -23,6 +23,7 @@ from crm.core import normalize
 from crm.core.customfields import clean_value, label_for, to_json
 from crm.core.models import CustomFieldDefinition
 
+from . import fast
 from .mapping import CF_PREFIX, TARGETS_BY_NAME
 
 # The staged columns, in COPY order (all text; '' is empty). Custom fields follow as cf_<i>.
@@ -146,11 +147,10 @@ class RowResult:
     cells: dict[str, str]  # target -> normalized text (for the preview)
 
 
-@lru_cache(maxsize=200_000)
-def _phone(value: str) -> str:
-    return normalize.normalize_phone(value)
+_phone = fast.normalize_phone
 
 
+@lru_cache(maxsize=65_536)
 def _fold(value: str) -> str:
     return _SPACES.sub(" ", value).strip()
 
@@ -173,6 +173,8 @@ class RowNormalizer:
         self.custom_index = {d.key: n for n, d in enumerate(self.custom)}
         self.column_of = {t: i for i, t in self.columns}
         self._postal: dict[str, normalize.PostalAddress | None] = {}
+        self.parse_date = fast.Memo(normalize.parse_date)
+        self.normalize_postal_code = fast.Memo(normalize.normalize_postal_code)
         self.today = _today()
 
     @property
@@ -216,17 +218,17 @@ class RowNormalizer:
 
         # names: one column split at the first space, or two columns
         if "full_name" in raw:
-            last, first = normalize.split_name(raw["full_name"])
+            last, first = fast.split_name(raw["full_name"])
             out["last_name"], out["first_name"] = last, first
         else:
             text("last_name")
             text("first_name")
         if "full_kana" in raw:
-            last, first = normalize.split_name(normalize.normalize_kana(raw["full_kana"]))
+            last, first = fast.split_name(fast.normalize_kana(raw["full_kana"]))
             out["last_name_kana"], out["first_name_kana"] = last, first
         else:
             for target in ("last_name_kana", "first_name_kana"):
-                out[target] = normalize.normalize_kana(raw.get(target, ""))
+                out[target] = fast.normalize_kana(raw.get(target, ""))
         for name_field in ("last_name", "first_name", "last_name_kana", "first_name_kana"):
             if len(out[name_field]) > 100:
                 source = name_field
@@ -250,7 +252,7 @@ class RowNormalizer:
         value = raw.get("email", "").strip()
         if value:
             try:
-                out["email"] = normalize.normalize_email(value)
+                out["email"] = fast.normalize_email(value)
                 out["email_key"] = out["email"].lower()
             except normalize.NormalizationError as exc:
                 warn("email", value, str(exc) + " " + _("Left empty."))
@@ -268,13 +270,13 @@ class RowNormalizer:
         value = raw.get("postal_code", "").strip()
         if value:
             try:
-                out["postal_code"] = normalize.normalize_postal_code(value)
+                out["postal_code"] = self.normalize_postal_code(value)
             except normalize.NormalizationError as exc:
                 warn("postal_code", value, str(exc) + " " + _("Left empty."))
         text("address")
         # Addresses keep their kana; NFKC only folds full-width digits, letters and the
         # full-width hyphen-minus (not ー, which is part of words like センター).
-        out["address"] = normalize.to_halfwidth(out["address"])
+        out["address"] = fast.to_halfwidth(out["address"])
         value = _fold(raw.get("prefecture", ""))
         if value:
             prefecture = value if value in PREFECTURES else _PREFECTURE_BY_STEM.get(value, "")
@@ -303,7 +305,7 @@ class RowNormalizer:
         value = raw.get("birth_date", "").strip()
         if value:
             try:
-                day = normalize.parse_date(value)
+                day = self.parse_date(value)
             except normalize.NormalizationError as exc:
                 warn("birth_date", value, str(exc) + " " + _("Left empty."))
             else:
