@@ -144,6 +144,18 @@ class Contact(TenantOwned, HasCustomFields):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Set when a merge folded this contact into another (it is soft-deleted then): dedupe.
+    # No DB constraint: a restored merged contact must not block purging the survivor.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
 
     class Meta:
         indexes = [
@@ -231,4 +243,6 @@ class Interaction(TenantOwned):
         return f"{self.get_kind_display()}: {self.subject}"
 
 
+from .dedupe.models import DuplicateDismissal  # noqa: E402, F401  (dedupe table)
+from .cti.models import CtiCall, CtiEvent, CtiExtension, CtiSettings  # noqa: E402, F401  (CTI tables)
 from .importers.models import ImportChange, ImportJob  # noqa: E402, F401  (import tables)

@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("crm.core.api.urls")),
     path("", include("contacts.api.urls")),
+    path("cti/", include("contacts.cti.urls_api")),
 ]

@@ -38,7 +38,10 @@ class Route:
 
     @property
     def is_public(self) -> bool:
-        return bool(getattr(self.callback, "is_public", False))
+        # A DRF view declares it on the class (as_view() does not copy class attributes).
+        return bool(getattr(self.callback, "is_public", False)) or bool(
+            getattr(self.drf_view, "is_public", False)
+        )
 
     @property
     def login_only(self) -> bool:

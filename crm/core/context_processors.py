@@ -22,6 +22,7 @@ SETTINGS_NAV: list[tuple[Any, str, str]] = [
     (_("Audit log"), "settings:audit", "audit.view"),
     (_("Login history"), "settings:logins", "audit.view"),
     (_("Tenant settings"), "settings:tenant", "settings.manage"),
+    (_("Phone system (CTI)"), "settings:cti", "settings.manage"),
 ]
 
 

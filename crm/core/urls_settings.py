@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("crm.core.views.settings_accounts")),
     path("custom-fields/", include("crm.core.views.settings_customfields")),
     path("", include("crm.core.views.settings_apikeys_audit")),
+    path("cti/", include("contacts.cti.urls")),
 ]
