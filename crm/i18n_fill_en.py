@@ -15,17 +15,23 @@ def fill(path: Path) -> int:
     for entry in catalogue:
         if entry.obsolete:
             continue
+        # A fuzzy entry holds msgmerge's guess from a similar message: never right here.
+        stale = "fuzzy" in entry.flags
+        if stale:
+            entry.flags.remove("fuzzy")
         if entry.msgid_plural:
-            if not all(entry.msgstr_plural.values()):
+            if stale or not all(entry.msgstr_plural.values()):
                 entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
                 changed += 1
-        elif not entry.msgstr:
+        elif stale or not entry.msgstr:
             entry.msgstr = entry.msgid
             changed += 1
-        if "fuzzy" in entry.flags:
-            entry.flags.remove("fuzzy")
-            entry.msgstr = entry.msgid
-            changed += 1
+        # msgmerge's "#| msgid" notes on a fuzzy guess are moot once the entry is filled.
+        entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
+    # The header makemessages writes is marked fuzzy until someone fills it in; this one is
+    # complete by construction.
+    catalogue.metadata_is_fuzzy = False
+    catalogue.metadata["Language"] = "en"
     catalogue.save(str(path))
     return changed
 

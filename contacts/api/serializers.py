@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -31,7 +32,7 @@ class LooseDateField(serializers.Field):
         if data is None:
             return None
         if not isinstance(data, str):
-            raise serializers.ValidationError("Send the date as text, like 2024-01-02.")
+            raise serializers.ValidationError(_("Send the date as text, like 2024-01-02."))
         return data
 
     def to_representation(self, value: Any) -> Any:
@@ -53,7 +54,7 @@ class CompanyRefField(serializers.Field):
         if isinstance(data, dict):
             data = data.get("id")
         if isinstance(data, bool) or not isinstance(data, int | str) or not str(data).isdigit():
-            raise serializers.ValidationError("Send the company id as a number.")
+            raise serializers.ValidationError(_("Send the company id as a number."))
         return int(data)
 
     def to_representation(self, value: Any) -> Any:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", _("Owner")
+    # "Owner" alone is also a record's owner (担当者); the role (オーナー) needs its own msgid.
+    OWNER = "owner", pgettext_lazy("role", "Owner")
     ADMIN = "admin", _("Admin")
     MANAGER = "manager", _("Manager")
     SALES = "sales", _("Sales")

@@ -100,8 +100,15 @@ def audited_object_types() -> dict[str, Any]:
     return dict(sorted(types.items()))
 
 
-# Models whose verbose_name reads badly when capitalised ("Api key").
-TYPE_LABELS = {"core.apikey": gettext_lazy("API key")}
+# Models whose verbose_name reads badly when capitalised ("Api key"), or is not marked for
+# translation (giving them a verbose_name would need a migration; these say the same words).
+TYPE_LABELS = {
+    "core.apikey": gettext_lazy("API key"),
+    "core.customfielddefinition": gettext_lazy("Custom field definition"),
+    "core.invitation": gettext_lazy("Invitation"),
+    "core.loginevent": gettext_lazy("Login event"),
+    "contacts.importchange": gettext_lazy("Import change"),
+}
 
 
 def object_type_label(object_type: str) -> str:
