@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from contacts.models import Contact
 from contacts.services import company_create
 from crm.core.context import tenant_context
-from tests.e2e.conftest import browser, login, page, phone_page  # noqa: F401 (fixtures)
+from tests.e2e.conftest import login
 from tests.factories import PASSWORD, make_contact
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_a_contact_from_form_to_timeline_to_bulk_delete_and_restore(
     live_server,
-    page: Page,  # noqa: F811 - the e2e fixture imported above
+    page: Page,
     tenant,
     member,
 ) -> None:
@@ -85,7 +85,7 @@ def test_a_contact_from_form_to_timeline_to_bulk_delete_and_restore(
 
 def test_the_contact_list_is_usable_at_phone_width(
     live_server,
-    phone_page: Page,  # noqa: F811 - the e2e fixture imported above
+    phone_page: Page,
     tenant,
     member,
 ) -> None:
