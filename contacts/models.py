@@ -243,6 +243,6 @@ class Interaction(TenantOwned):
         return f"{self.get_kind_display()}: {self.subject}"
 
 
-from .dedupe.models import DuplicateDismissal  # noqa: E402, F401  (dedupe table)
 from .cti.models import CtiCall, CtiEvent, CtiExtension, CtiSettings  # noqa: E402, F401  (CTI tables)
+from .dedupe.models import DuplicateDismissal  # noqa: E402, F401  (dedupe table)
 from .importers.models import ImportChange, ImportJob  # noqa: E402, F401  (import tables)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("import/", include("contacts.importers.urls")),
     path("bulk/", views.contact_bulk, name="bulk"),
     path("deleted/", views.deleted_list, name="deleted"),
+    path("duplicates/", include("contacts.dedupe.urls")),
     path("postal-code/", views.postal_lookup, name="postal_lookup"),
     path("company-options/", views.company_options_view, name="company_options"),
     path("<int:contact_id>/", views.contact_detail, name="detail"),

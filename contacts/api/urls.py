@@ -1,11 +1,13 @@
 from rest_framework.routers import SimpleRouter
 
+from contacts.dedupe.api import ContactDedupeViewSet
 from contacts.importers.api import ImportViewSet
 
 from .views import CompanyViewSet, ContactViewSet
 
 router = SimpleRouter()
 router.register("contacts/imports", ImportViewSet, basename="contact-import")  # before contacts
+router.register("contacts", ContactDedupeViewSet, basename="contact-dedupe")  # before contacts
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("companies", CompanyViewSet, basename="company")
 urlpatterns = router.urls
