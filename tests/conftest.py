@@ -86,6 +86,19 @@ def inbox(smtp_server: tuple[Controller, Inbox]) -> Inbox:
     return smtp_server[1]
 
 
+# --- language -----------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _english_unless_asked(settings: Any) -> Iterator[None]:
+    """Tests read English unless they ask for Japanese (Accept-Language, the language cookie
+    or translation.override("ja")). The product's default stays Japanese: tests/core/
+    test_i18n.py checks the shipped setting and that pages speak Japanese by default."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 # --- tenancy ------------------------------------------------------------------------------
 @pytest.fixture(autouse=True)
 def _fresh_context() -> Iterator[None]:

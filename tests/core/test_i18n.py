@@ -79,8 +79,17 @@ def test_compiled_catalogue_matches_its_source(language: str, tmp_path: Path) ->
     assert fresh.read_bytes() == mo.read_bytes(), "run `make messages` to recompile"
 
 
+def test_the_product_speaks_japanese_by_default() -> None:
+    import importlib
+
+    shipped = importlib.import_module("crm.settings")
+    assert shipped.LANGUAGE_CODE == "ja"
+    assert shipped.TIME_ZONE == "Asia/Tokyo"
+
+
 @pytest.mark.django_db
-def test_pages_speak_japanese_by_default_and_english_on_request(member_client) -> None:
+def test_pages_speak_japanese_by_default_and_english_on_request(member_client, settings) -> None:
+    settings.LANGUAGE_CODE = "ja"  # the shipped default (the suite's own default is English)
     ja = member_client.get("/").content.decode()
     assert "ホーム" in ja
     member_client.cookies["django_language"] = "en"
