@@ -75,7 +75,7 @@ def test_services_record_field_level_changes_of_a_contact(tenant, member) -> Non
     assert created.changes["last_name"] == [None, "佐藤"]
     assert created.changes["email"] == [None, "sato@example.jp"]
     assert updated.action == "update"
-    assert updated.changes == {"last_name": ["佐藤", "鈴木"], "phone": ["", "03-1234-5678"]}
+    assert updated.changes == {"last_name": ["佐藤", "鈴木"], "phone": ["", "+81312345678"]}
     assert updated.actor_id == member.pk and updated.actor_label == "Alice"
     assert deleted.action == "delete"
     assert deleted.changes["last_name"] == ["鈴木", None]
