@@ -32,7 +32,7 @@ from crm.core.models import AuditLog, CustomFieldDefinition, ObjectType, Tenant
 from crm.core.services.audit import audit_record
 from crm.core.tasks import enqueue_on_commit
 
-from . import loader, mapping, readers
+from . import loader, mapping, pipeline, readers
 from .models import ImportJob, ImportStatus
 from .readers import ImportFileError
 from .rows import Issue, RowNormalizer
@@ -244,23 +244,17 @@ def import_run(*, tenant: Tenant, job_id: int) -> ImportJob:
         t0 = time.monotonic()
         staging.create()
         progress = readers.Progress(job.file_size)
-        chunk: list[tuple[int, list[str]]] = []
-        chunk_size = settings.IMPORT_CHUNK_ROWS
-        for number, cells in _open_rows(job, progress):
-            rows += 1
-            result = normalizer.normalize(cells, number)
+        parallel = getattr(settings, "IMPORT_PARALLEL", True)
+        for result in pipeline.normalized_chunks(
+            normalizer, _open_rows(job, progress), settings.IMPORT_CHUNK_ROWS, parallel=parallel
+        ):
+            rows += result.rows
+            rejected += result.rejected
             for issue in result.issues:
                 report.add(issue)
-            if result.values is None:
-                rejected += 1
-            else:
-                chunk.append((number, result.values))
-            if len(chunk) >= chunk_size:
-                staging.copy_rows(tenant.pk, chunk)
-                chunk = []
-                _set_progress(job, progress=int(progress.fraction * STAGE_SHARE), rows=rows)
-        if chunk:
-            staging.copy_rows(tenant.pk, chunk)
+            if result.staged:
+                staging.copy_rows(tenant.pk, result.staged)
+            _set_progress(job, progress=int(progress.fraction * STAGE_SHARE), rows=rows)
         _set_progress(job, progress=STAGE_SHARE, rows=rows)
         staged_at = time.monotonic()
         logger.info("import %s: read and staged %s rows in %.1fs", job.pk, rows, staged_at - t0)
