@@ -604,27 +604,3 @@ def contact_log_call(
 def ids_from(values: Iterable[Any]) -> list[int]:
     """Checkbox values to ids, ignoring anything that is not a number."""
     return [int(v) for v in values if str(v).isdigit()]
-
-
-# --- settings ---------------------------------------------------------------------------------
-@transaction.atomic
-def tenant_set_record_visibility(*, tenant: Tenant, value: str, actor: Any = None) -> Tenant:
-    """'all' or 'own_team' (see contacts.selectors.visibility_filter). For the tenant
-    settings page to call; audited like every settings change."""
-    if value not in Tenant.RecordVisibility.values:
-        raise _validation(
-            "record_visibility", _("Choose who sees contacts: everyone, or own team only.")
-        )
-    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
-    before = locked.record_visibility
-    if before != value:
-        Tenant.objects.filter(pk=tenant.pk).update(record_visibility=value)
-        tenant.record_visibility = value
-        audit_record(
-            tenant=tenant,
-            action=AuditLog.Action.UPDATE,
-            obj=tenant,
-            actor=actor,
-            changes={"record_visibility": [before, value]},
-        )
-    return tenant

@@ -6,7 +6,7 @@ from django import forms
 
 
 def _css_for(widget: forms.Widget) -> str:
-    if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):  # incl. checkbox lists
         return "form-check-input"
     if isinstance(widget, forms.Select | forms.SelectMultiple):
         return "form-select"

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .forms import StyledFormMixin
-from .models import Membership
+from .models import Membership, Tenant
 from .roles import Role
 
 
@@ -156,6 +156,17 @@ class TenantSettingsForm(BootstrapFormMixin, forms.Form):
         help_text=_(
             "Members without an authenticator app are sent to set one up before they can "
             "use the CRM."
+        ),
+    )
+
+    record_visibility = forms.ChoiceField(
+        label=_("Who sees contacts and companies"),
+        choices=Tenant.RecordVisibility.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=_(
+            "With “own team”, sales reps see the records they or their team own, managers "
+            "their team's, admins everything — in pages, search, the API and exports."
         ),
     )
 

@@ -115,16 +115,39 @@ def test_companies_follow_the_same_rule(client, tenant, team) -> None:
     assert client.get(reverse("contacts:company_detail", args=[mine.pk])).status_code == 200
 
 
-def test_the_setting_is_changed_through_an_audited_service(tenant, member) -> None:
-    from django.core.exceptions import ValidationError
+def _settings(tenant, **changed):
+    values = {
+        "name": tenant.name,
+        "time_zone": tenant.time_zone,
+        "language": tenant.language,
+        "require_2fa": tenant.require_2fa,
+    }
+    return {**values, **changed}
 
-    from contacts.services import tenant_set_record_visibility
+
+def test_the_setting_is_changed_through_an_audited_service(tenant, member) -> None:
     from crm.core.models import AuditLog
+    from crm.core.services.accounts import AccountError, tenant_update_settings
 
     with tenant_context(tenant):
-        with pytest.raises(ValidationError):
-            tenant_set_record_visibility(tenant=tenant, value="nobody", actor=member)
-        tenant_set_record_visibility(tenant=tenant, value="own_team", actor=member)
+        with pytest.raises(AccountError):
+            tenant_update_settings(
+                tenant=tenant, actor=member, **_settings(tenant, record_visibility="nobody")
+            )
+        assert Tenant.objects.get(pk=tenant.pk).record_visibility == "all"  # nothing changed
+        tenant_update_settings(
+            tenant=tenant, actor=member, **_settings(tenant, record_visibility="own_team")
+        )
         entry = AuditLog.objects.filter(object_type="core.tenant").latest("id")
         assert Tenant.objects.get(pk=tenant.pk).record_visibility == "own_team"
     assert entry.changes == {"record_visibility": ["all", "own_team"]}
+
+
+def test_an_admin_sets_it_on_the_tenant_settings_page(member_client, tenant) -> None:
+    page = member_client.get(reverse("settings:tenant")).content.decode()
+    assert 'name="record_visibility"' in page
+    response = member_client.post(
+        reverse("settings:tenant"), _settings(tenant, record_visibility="own_team")
+    )
+    assert response.status_code == 302
+    assert Tenant.objects.get(pk=tenant.pk).record_visibility == "own_team"

@@ -138,6 +138,7 @@ def test_fields_move_up_and_down(member_client, tenant) -> None:
 
 
 def test_the_preview_builds_the_field_and_checks_a_value(member_client, tenant) -> None:
+    member_client.cookies["django_language"] = "ja"  # the admin's Japanese message
     url = reverse("settings:customfield_preview")
     params = {
         "label": "コード",

@@ -584,8 +584,15 @@ def tenant_update_settings(
     time_zone: str,
     language: str,
     require_2fa: bool,
+    record_visibility: str | None = None,
 ) -> Tenant:
     name = name.strip()
+    if not record_visibility:  # not on the form that sent this: keep what is set
+        record_visibility = tenant.record_visibility
+    if record_visibility not in Tenant.RecordVisibility.values:
+        raise AccountError(
+            _("Choose who sees contacts: everyone, or own team only."), field="record_visibility"
+        )
     if not name:
         raise AccountError(_("Enter the company or team name."), field="name")
     if time_zone not in zoneinfo.available_timezones():
@@ -605,7 +612,7 @@ def tenant_update_settings(
             field="require_2fa",
         )
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-    fields = ["name", "time_zone", "language", "require_2fa"]
+    fields = ["name", "time_zone", "language", "require_2fa", "record_visibility"]
     before = snapshot(tenant, fields)
     tenant.name, tenant.time_zone, tenant.language, tenant.require_2fa = (
         name,
@@ -613,6 +620,7 @@ def tenant_update_settings(
         language,
         require_2fa,
     )
+    tenant.record_visibility = record_visibility
     changes = diff(before, snapshot(tenant, fields))
     if changes:
         tenant.save(update_fields=fields)

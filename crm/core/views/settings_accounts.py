@@ -301,6 +301,7 @@ def tenant_settings(request: TenantRequest) -> HttpResponse:
             "time_zone": tenant.time_zone,
             "language": tenant.language,
             "require_2fa": tenant.require_2fa,
+            "record_visibility": tenant.record_visibility,
         },
     )
     if request.method == "POST" and form.is_valid():
