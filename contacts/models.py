@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -141,6 +142,8 @@ class Contact(TenantOwned, HasCustomFields):
     do_not_call = models.BooleanField(_("do not call"), default=False)
     do_not_mail = models.BooleanField(_("do not send mail (DM)"), default=False)
     search_text = models.TextField(default="", blank=True, editable=False)
+    # n-grams of search_text, written by a database trigger (contacts/search/sql.py)
+    search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -169,6 +172,7 @@ class Contact(TenantOwned, HasCustomFields):
             models.Index(fields=["tenant", "customer_code"], name="contact_tenant_customer_code"),
             HasCustomFields.custom_fields_index("contact_custom_fields_gin"),
             GinIndex(fields=["tags"], name="contact_tags_gin"),
+            GinIndex(fields=["search_vector"], name="contact_search_vector_gin"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -22,6 +22,7 @@ from crm.core.models import Membership, Tenant
 from crm.core.roles import Role
 
 from .models import Company, Contact, Interaction
+from .search import search_companies, search_contacts
 
 # Under 'own_team', these roles are limited to their team's records. Admins and owners see
 # all; marketers, support agents and viewers work across every customer (campaigns, the
@@ -177,30 +178,6 @@ class ContactFilters:
         return filters
 
 
-def search_terms(q: str) -> list[list[str]]:
-    """Each word of the query, with the spellings it may be stored as: lower-cased, as
-    katakana (for hiragana typed), as phone digits."""
-    terms = []
-    for word in q.lower().split():
-        variants = {word, normalize.normalize_kana(word).lower()}
-        digits = normalize.phone_search_key(word) if any(c.isdigit() for c in word) else ""
-        if digits and len(digits) >= 3 and not any(c.isalpha() for c in word):
-            variants.add(digits)
-        terms.append(sorted(v for v in variants if v))
-    return terms
-
-
-def apply_search(qs: QuerySet[Contact], q: str) -> QuerySet[Contact]:
-    """Simple substring search on search_text (every word must match). A later engineer
-    replaces this with an index that serves two-character Japanese queries fast."""
-    for variants in search_terms(q):
-        condition = Q()
-        for variant in variants:
-            condition |= Q(search_text__contains=variant)
-        qs = qs.filter(condition)
-    return qs
-
-
 def contact_list(
     *,
     tenant: Tenant,
@@ -217,7 +194,7 @@ def contact_list(
     )
     filters = filters or ContactFilters(q=q)
     if filters.q:
-        qs = apply_search(qs, filters.q)
+        qs = search_contacts(tenant=tenant, q=filters.q, base_qs=qs)
     if filters.email:
         qs = qs.filter(email_key=normalize.email_match_key(filters.email) or filters.email.lower())
     if filters.phone and "phone" not in filters.errors:
@@ -241,12 +218,8 @@ def company_list(
     *, tenant: Tenant, membership: Membership | None = None, q: str = "", tag: str = ""
 ) -> QuerySet[Company]:
     qs = visible_companies(tenant, membership)
-    for word in q.split():
-        qs = qs.filter(
-            Q(name__icontains=word)
-            | Q(name_kana__icontains=normalize.normalize_kana(word))
-            | Q(corporate_number=word)
-        )
+    if q.strip():
+        qs = search_companies(tenant=tenant, q=q, base_qs=qs)
     if tag:
         qs = qs.filter(tags__contains=[tag])
     return qs.select_related("owner").order_by("-id")

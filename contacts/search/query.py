@@ -1,0 +1,115 @@
+"""From what someone typed to the n-gram tsquery and substring rechecks.
+
+`fold` is the exact twin of the SQL `contacts_search_fold` (contacts/search/sql.py): both
+sides must spell a text the same way or the index would miss rows."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import jaconv
+
+from crm.core import normalize
+
+from .sql import NFKC_CLASS
+
+NFKC_NEEDED = re.compile(NFKC_CLASS)
+_DIGIT_RUN = re.compile(r"[0-9]{4,}")
+# Long words cost GIN work per lexeme and the LIKE recheck is exact anyway.
+MAX_LEXEMES_PER_VARIANT = 6
+
+
+def fold(text: str) -> str:
+    """Lower-cased; NFKC when it holds full-width/half-width/enclosed characters; hiragana
+    to katakana. The SQL twin applies the same checks in the same order."""
+    folded = text.lower()
+    if NFKC_NEEDED.search(folded):
+        folded = unicodedata.normalize("NFKC", folded).lower()
+    return jaconv.hira2kata(folded)
+
+
+def _cover(grams: list[str]) -> list[str]:
+    """Every other n-gram plus the last one: together they span the whole word (the LIKE
+    recheck does the rest) with half the posting lists to intersect."""
+    if len(grams) <= 2:
+        return grams
+    picked = grams[::2]
+    if grams[-1] not in picked:
+        picked.append(grams[-1])
+    return picked
+
+
+def lexemes(word: str) -> list[str]:
+    """The index lexemes a folded word (no spaces) must all have to contain it. Empty when the
+    index cannot help (one ASCII character): the caller then relies on the recheck alone."""
+    if len(word) == 1:
+        return [word] if not word.isascii() else []
+    found: list[str] = []
+    long_digits = [m.span() for m in _DIGIT_RUN.finditer(word)]
+    for start, end in long_digits:
+        found += _cover([word[i : i + 4] for i in range(start, end - 3)])
+    inside = {i for start, end in long_digits for i in range(start, end)}
+    bigrams = [
+        word[i : i + 2] for i in range(len(word) - 1) if not (i in inside and i + 1 in inside)
+    ]
+    found += _cover(bigrams)
+    unique = list(dict.fromkeys(found))
+    if len(unique) > MAX_LEXEMES_PER_VARIANT:
+        # Keep the ends and the longest (digit) grams: rare enough to narrow, few enough to
+        # keep the GIN intersection and the planner's estimate sane.
+        unique = sorted(unique, key=len, reverse=True)[:MAX_LEXEMES_PER_VARIANT]
+    return unique
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word of the query: the spellings it may be stored as (folded text, phone digits),
+    the tsquery any of them matches, and the substrings to recheck."""
+
+    variants: tuple[str, ...]
+    tsquery: str  # '' when no variant has lexemes (the word is matched by the recheck only)
+
+
+# A whole query of digits and phone punctuation ('+81 3-1234-5678', '03 1234 5678') is one
+# phone number, not several words.
+_PHONE_LIKE = re.compile(r"[0-9+()\s\-‐‑–—―−－ー]+")
+
+
+def _words(q: str) -> list[str]:
+    compact = unicodedata.normalize("NFKC", q).strip()
+    if _PHONE_LIKE.fullmatch(compact) and sum(c.isdigit() for c in compact) >= 6:
+        return ["".join(compact.split())]
+    return q.split()
+
+
+def terms(q: str) -> list[Term]:
+    result = []
+    for raw in _words(q):
+        variants = [fold(raw)]
+        if any(c.isdigit() for c in raw) and not any(c.isalpha() for c in raw):
+            digits = normalize.phone_search_key(raw)
+            if len(digits) >= 2:
+                variants.append(digits)
+        variants = [v for v in dict.fromkeys(variants) if v]
+        if not variants:
+            continue
+        parts: list[str] = []
+        for variant in variants:
+            found = lexemes(variant)
+            if not found:
+                parts = []
+                break  # one variant the index cannot narrow: the word is recheck-only
+            parts.append("(" + " & ".join(_quote(x) for x in found) + ")")
+        result.append(Term(variants=tuple(variants), tsquery=" | ".join(parts)))
+    return result
+
+
+def highlight_needles(q: str) -> list[str]:
+    """Folded words of the query, for highlighting matches in displayed values."""
+    return [v for term in terms(q) for v in term.variants]
