@@ -35,9 +35,9 @@ fmt: setup
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
 
 messages: setup
-	$(PY) manage.py makemessages -l ja -l en --no-obsolete --no-location --ignore=node_modules --ignore=.venv --ignore=.data --ignore=tests --ignore=bench --ignore=staticfiles
+	CRM_TESTING=1 $(PY) manage.py makemessages -l ja -l en --no-obsolete --no-location --ignore=node_modules --ignore=.venv --ignore=.data --ignore=tests --ignore=bench --ignore=staticfiles
 	$(PY) -m crm.i18n_fill_en
-	$(PY) manage.py compilemessages --ignore=node_modules --ignore=.venv
+	CRM_TESTING=1 $(PY) manage.py compilemessages --ignore=node_modules --ignore=.venv
 
 services: setup
 	$(PY) -m crm.launcher services
