@@ -22,56 +22,7 @@ from crm.core.models import CustomFieldDefinition, Membership, Tenant, User
 
 from .models import Company
 
-PREFECTURES = (
-    "北海道",
-    "青森県",
-    "岩手県",
-    "宮城県",
-    "秋田県",
-    "山形県",
-    "福島県",
-    "茨城県",
-    "栃木県",
-    "群馬県",
-    "埼玉県",
-    "千葉県",
-    "東京都",
-    "神奈川県",
-    "新潟県",
-    "富山県",
-    "石川県",
-    "福井県",
-    "山梨県",
-    "長野県",
-    "岐阜県",
-    "静岡県",
-    "愛知県",
-    "三重県",
-    "滋賀県",
-    "京都府",
-    "大阪府",
-    "兵庫県",
-    "奈良県",
-    "和歌山県",
-    "鳥取県",
-    "島根県",
-    "岡山県",
-    "広島県",
-    "山口県",
-    "徳島県",
-    "香川県",
-    "愛媛県",
-    "高知県",
-    "福岡県",
-    "佐賀県",
-    "長崎県",
-    "熊本県",
-    "大分県",
-    "宮崎県",
-    "鹿児島県",
-    "沖縄県",
-)
-_PREFECTURE_BY_STEM = {p[:-1]: p for p in PREFECTURES if p != "北海道"}
+PREFECTURES = normalize.PREFECTURES
 
 # Full-width katakana, the prolonged sound mark, the middle dot and spaces.
 _KATAKANA_RE = re.compile(r"^[\u30a0-\u30ff\u31f0-\u31ff ]*$")
@@ -136,10 +87,9 @@ def prefecture(value: Any) -> str:
     value = text(value)
     if not value:
         return ""
-    if value in PREFECTURES:
-        return value
-    if value in _PREFECTURE_BY_STEM:  # '東京' -> '東京都'
-        return _PREFECTURE_BY_STEM[value]
+    found = normalize.prefecture_name(value)  # '東京' -> '東京都'
+    if found:
+        return found
     raise normalize.NormalizationError(
         _("“%(value)s” is not a Japanese prefecture. Enter it like 東京都 or 大阪府.")
         % {"value": value}

@@ -155,3 +155,25 @@ def test_other_eras_and_the_first_year() -> None:
 def test_dates_that_do_not_exist_are_refused(bad) -> None:
     with pytest.raises(NormalizationError):
         parse_date(bad)
+
+
+@pytest.mark.parametrize(
+    ("typed", "official"),
+    [
+        ("東京都", "東京都"),
+        ("東京", "東京都"),
+        ("京都", "京都府"),
+        ("京都府", "京都府"),
+        ("大阪", "大阪府"),
+        ("北海道", "北海道"),
+        ("神奈川", "神奈川県"),
+        (" 沖縄県 ", "沖縄県"),
+        ("京", ""),
+        ("Tokyo", ""),
+    ],
+)
+def test_prefectures_are_named_officially_with_or_without_suffix(typed, official) -> None:
+    from crm.core.normalize import PREFECTURES, prefecture_name
+
+    assert len(PREFECTURES) == 47
+    assert prefecture_name(typed) == official
