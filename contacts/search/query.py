@@ -91,7 +91,9 @@ def _words(q: str) -> list[str]:
 def terms(q: str) -> list[Term]:
     result = []
     for raw in _words(q):
-        variants = [fold(raw)]
+        # Folded, and as typed (lower-cased): stored text is not folded, so a name stored in
+        # hiragana is found by the hiragana typed.
+        variants = [fold(raw), raw.lower()]
         if any(c.isdigit() for c in raw) and not any(c.isalpha() for c in raw):
             digits = normalize.phone_search_key(raw)
             if len(digits) >= 2:
