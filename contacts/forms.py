@@ -17,6 +17,7 @@ from crm.core.customfields import CustomFieldsFormMixin, style_custom_widgets
 from crm.core.forms import StyledFormMixin
 from crm.core.models import Membership, Tenant
 
+from . import services
 from .cleaning import PREFECTURES
 from .models import Company, CompanySize, Contact, Gender, InteractionKind, LifecycleStage
 
@@ -129,31 +130,7 @@ class ContactForm(_InstanceFormMixin, StyledFormMixin, CustomFieldsFormMixin, fo
     """The built-in fields, then the tenant's contact custom fields in display order
     (pass `custom_field_definitions=definitions_for(tenant=..., object_type="contact")`)."""
 
-    field_names = (
-        "last_name",
-        "first_name",
-        "last_name_kana",
-        "first_name_kana",
-        "company",
-        "department",
-        "title",
-        "email",
-        "phone",
-        "mobile",
-        "postal_code",
-        "prefecture",
-        "address",
-        "birth_date",
-        "gender",
-        "lifecycle_stage",
-        "source",
-        "customer_code",
-        "owner",
-        "tags",
-        "do_not_email",
-        "do_not_call",
-        "do_not_mail",
-    )
+    field_names = services.CONTACT_FIELDS  # what the service accepts, in form order
 
     last_name = _text(
         _("Last name (姓)"), widget=forms.TextInput(attrs={"autocomplete": "family-name"})
@@ -238,20 +215,7 @@ class ContactForm(_InstanceFormMixin, StyledFormMixin, CustomFieldsFormMixin, fo
 
 
 class CompanyForm(_InstanceFormMixin, StyledFormMixin, CustomFieldsFormMixin, forms.Form):
-    field_names = (
-        "name",
-        "name_kana",
-        "corporate_number",
-        "industry",
-        "size",
-        "postal_code",
-        "prefecture",
-        "address",
-        "phone",
-        "website",
-        "owner",
-        "tags",
-    )
+    field_names = services.COMPANY_FIELDS  # what the service accepts, in form order
 
     name = forms.CharField(label=_("Company name"), max_length=200)
     name_kana = _text(_("Company name reading (カナ)"), 200)
