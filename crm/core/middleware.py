@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import contextvars
-import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
@@ -75,18 +74,11 @@ class TenantMiddleware:
                 request.tenant = membership.tenant  # type: ignore[attr-defined]
                 with context.tenant_context(membership.tenant, actor=request.user):
                     # Dates and times show in the tenant's zone for the whole request.
-                    timezone.activate(_zone(membership.tenant.time_zone))
+                    timezone.activate(membership.tenant.zone)
                     try:
                         return self.get_response(request)
                     finally:
                         timezone.deactivate()
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 class UserLanguageMiddleware:

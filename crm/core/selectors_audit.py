@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.db.models import F, QuerySet
@@ -33,13 +33,6 @@ class AuditFilters:
     q: str = ""  # text in the object's description (object_repr)
 
 
-def tenant_zone(tenant: Tenant) -> ZoneInfo:
-    try:
-        return ZoneInfo(tenant.time_zone or "Asia/Tokyo")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Asia/Tokyo")
-
-
 def _start_of_day(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
 
@@ -59,7 +52,7 @@ def audit_list(*, tenant: Tenant, filters: AuditFilters | None = None) -> QueryS
         qs = qs.filter(object_type=filters.object_type)
     if filters.object_id:
         qs = qs.filter(object_id=filters.object_id)
-    zone = tenant_zone(tenant)
+    zone = tenant.zone
     if filters.date_from:
         qs = qs.filter(at__gte=_start_of_day(filters.date_from, zone))
     if filters.date_to:

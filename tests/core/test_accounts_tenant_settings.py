@@ -106,3 +106,13 @@ def test_without_a_saved_language_the_browsers_choice_applies(client) -> None:
     assert '<html lang="ja">' in client.get(reverse("account_login")).content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": "/accounts/login/"})
     assert '<html lang="en">' in client.get(reverse("account_login")).content.decode()
+
+
+def test_the_tenant_zone_falls_back_to_tokyo_for_an_unknown_name(tenant) -> None:
+    from zoneinfo import ZoneInfo
+
+    tenant.time_zone = "Europe/Berlin"
+    assert tenant.zone == ZoneInfo("Europe/Berlin")
+    for broken in ("Mars/Olympus", "", "../etc"):
+        tenant.time_zone = broken
+        assert tenant.zone == ZoneInfo("Asia/Tokyo")

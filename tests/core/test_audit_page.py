@@ -183,9 +183,9 @@ def test_the_date_range_is_read_in_the_tenants_time_zone(tenant, member, member_
 
 
 def test_a_day_boundary_follows_the_tenant_zone_not_utc(tenant) -> None:
-    from crm.core.selectors_audit import AuditFilters, _start_of_day, tenant_zone
+    from crm.core.selectors_audit import AuditFilters, _start_of_day
 
-    start = _start_of_day(dt.date(2026, 4, 1), tenant_zone(tenant))
+    start = _start_of_day(dt.date(2026, 4, 1), tenant.zone)
     assert start.astimezone(dt.UTC) == dt.datetime(2026, 3, 31, 15, 0, tzinfo=dt.UTC)
     assert AuditFilters().date_from is None
 

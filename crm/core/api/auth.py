@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,11 +18,7 @@ def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _local(moment: datetime, time_zone: str) -> str:
-    try:
-        zone = ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("Asia/Tokyo")
+def _local(moment: datetime, zone: tzinfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
@@ -70,7 +65,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
                     "This API key was revoked on %(date)s. Ask an administrator of your "
                     "tenant for a new key."
                 )
-                % {"date": _local(key.revoked_at, key.tenant.time_zone)},
+                % {"date": _local(key.revoked_at, key.tenant.zone)},
                 code="api_key_revoked",
             )
         principal = ApiKeyPrincipal(key=key)

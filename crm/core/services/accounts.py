@@ -194,9 +194,7 @@ def _send_invitation_mail(invitation: Invitation, raw_token: str, base_url: str)
             "inviter": invitation.invited_by,
             "role": Role(invitation.role).label,
             "accept_url": _accept_url(base_url, raw_token),
-            "expires_at": timezone.localtime(
-                invitation.expires_at, zoneinfo.ZoneInfo(_valid_tz(tenant.time_zone))
-            ),
+            "expires_at": timezone.localtime(invitation.expires_at, tenant.zone),
         }
         subject = render_to_string("mail/invitation_subject.txt", ctx).strip()
         body = render_to_string("mail/invitation_message.txt", ctx)
@@ -206,10 +204,6 @@ def _send_invitation_mail(invitation: Invitation, raw_token: str, base_url: str)
         settings.DEFAULT_FROM_EMAIL,
         [invitation.email],
     )
-
-
-def _valid_tz(name: str) -> str:
-    return name if name in zoneinfo.available_timezones() else settings.TIME_ZONE
 
 
 @transaction.atomic

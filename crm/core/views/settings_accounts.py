@@ -3,10 +3,8 @@ settings. Included under /settings/ (namespace "settings")."""
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -251,13 +249,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return _invitation_page(request, ctx)
 
 
-def _tenant_tz(request: TenantRequest) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(request.tenant.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
 @require_perm("audit.view")
 def logins(request: TenantRequest) -> HttpResponse:
     form = LoginFilterForm(request.GET or None, tenant_id=request.tenant.pk)
@@ -269,7 +260,7 @@ def logins(request: TenantRequest) -> HttpResponse:
         success = form.cleaned_data.get("success")
         if success:
             filters["success"] = success == "yes"
-        filters["since"], filters["until"] = form.bounds(_tenant_tz(request))
+        filters["since"], filters["until"] = form.bounds(request.tenant.zone)
     qs = svc.login_event_list(tenant=request.tenant, **filters)
     before = _before(request)
     if before is not None:

@@ -35,7 +35,6 @@ from ..selectors_audit import (
     audit_page,
     audited_object_types,
     object_type_label,
-    tenant_zone,
 )
 from ..services.apikeys import ApiKeyError, api_key_create, api_key_revoke, api_key_roles_for
 
@@ -261,7 +260,7 @@ def audit(request: TenantRequest) -> HttpResponse:
         entries, next_before = audit_page(
             tenant=tenant, filters=filters, before=_parse_before(request)
         )
-    zone = tenant_zone(tenant)
+    zone = tenant.zone
     cf_labels = _custom_field_labels(tenant) if entries else {}
     for entry in entries:
         entry.local_at = timezone.localtime(entry.at, zone)  # type: ignore[attr-defined]
@@ -321,7 +320,7 @@ def audit_csv_rows(*, tenant: Tenant, filters: AuditFilters) -> Iterator[str]:
             _("IP address"),
         ]
     )
-    zone = tenant_zone(tenant)
+    zone = tenant.zone
     actions = dict(AuditLog.Action.choices)
     with tenant_context(tenant):
         cf_labels = _custom_field_labels(tenant)
@@ -352,7 +351,7 @@ def audit_export(request: TenantRequest) -> HttpResponse:
         messages.error(request, _("Fix the filters before exporting."))
         return redirect(f"{reverse('settings:audit')}?{request.GET.urlencode()}")
     filters = form.filters() if form.is_bound else AuditFilters()
-    stamp = timezone.localtime(timezone.now(), tenant_zone(request.tenant)).strftime("%Y%m%d-%H%M")
+    stamp = timezone.localtime(timezone.now(), request.tenant.zone).strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(
         audit_csv_rows(tenant=request.tenant, filters=filters),
         content_type="text/csv; charset=utf-8",
