@@ -1,0 +1,1 @@
+"""Export job tables (imported by contacts/models.py so Django finds them)."""

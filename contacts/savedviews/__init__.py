@@ -1,0 +1,1 @@
+"""Advanced contact search conditions and the named views they are saved as."""

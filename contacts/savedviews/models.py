@@ -1,0 +1,1 @@
+"""Saved view tables (imported by contacts/models.py so Django finds them)."""

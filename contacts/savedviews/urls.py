@@ -1,0 +1,5 @@
+"""Pages under /contacts/savedviews/ (included from contacts/urls.py, namespace "contacts")."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
