@@ -7,23 +7,50 @@ and the global search box all go through `contacts.selectors.contact_list`, whic
 
 from __future__ import annotations
 
+from django.db import connections
 from django.db.models import BooleanField, F, Func, Q, QuerySet, TextField, Value
 
 from crm.core.models import Tenant
 
 from ..models import Company, Contact
-from .query import fold, highlight_needles, terms
+from .query import Term, fold, highlight_needles, terms
 
-# FALSE for now, measured (docs/search.md, "Why the index is switched off"): contacts_contact
-# has FORCEd row-level security, and PostgreSQL uses an index for a condition under RLS only
-# when its operator is LEAKPROOF. tsvector @@ tsquery (ts_match_vq) is not, and only a
-# superuser can mark it, so the GIN index is never used: the @@ condition and the folded
-# recheck then run on every scanned row and made searches slower than a plain LIKE. The
-# vector stays maintained by its trigger so turning this on is a one-line change once the
-# platform decides how (see docs/search.md).
-INDEX_USABLE_UNDER_RLS = False
+# Under FORCEd row-level security PostgreSQL puts a query's own condition into an index scan
+# only if its function is LEAKPROOF, and only a superuser can mark one (crm/pg_provision.py,
+# docs/search.md "Why LEAKPROOF is safe here"). Where ts_match_vq is not marked, the GIN
+# index cannot help and `@@` would only add work to every scanned row, so the search then
+# runs as the same substring checks without it.
+_LEAKPROOF_SQL = (
+    "SELECT proleakproof FROM pg_proc"
+    " WHERE oid = 'pg_catalog.ts_match_vq(tsvector, tsquery)'::regprocedure"
+)
+_index_usable: dict[tuple[str, str], bool] = {}
 
-__all__ = ["fold", "highlight_needles", "search_companies", "search_contacts"]
+# How a search picks its plan (measured, docs/search.md "Common fragments"): the newest
+# PROBE_ROWS visible contacts are checked first; when at least PROBE_COMMON of them match,
+# the words are common and walking the list newest first fills a page quickly, so no `@@` is
+# added (the planner estimates an AND of n-grams as independent, far too rare for fragments
+# like 'gmail', and would read every match through the GIN bitmap). Otherwise the GIN
+# condition narrows to the few matching rows.
+PROBE_ROWS = 2000
+PROBE_COMMON = 8
+
+
+def index_usable(using: str = "default") -> bool:
+    """Whether `tsvector @@ tsquery` may use the GIN index under RLS in this database: read
+    from pg_proc once per process and database (a change of provisioning takes effect at the
+    next start; either answer gives the same results, only the speed differs)."""
+    conn = connections[using]
+    key = (using, str(conn.settings_dict["NAME"]))
+    if key not in _index_usable:
+        with conn.cursor() as cursor:
+            cursor.execute(_LEAKPROOF_SQL)
+            row = cursor.fetchone()
+        _index_usable[key] = bool(row and row[0])
+    return _index_usable[key]
+
+
+__all__ = ["fold", "highlight_needles", "index_usable", "search_companies", "search_contacts"]
 
 
 class _Matches(Func):
@@ -46,26 +73,54 @@ class _Fold(Func):
     output_field = TextField()
 
 
-def search_contacts(*, tenant: Tenant, q: str, base_qs: QuerySet[Contact]) -> QuerySet[Contact]:
+def search_contacts(
+    *, tenant: Tenant, q: str, base_qs: QuerySet[Contact], use_index: bool | None = None
+) -> QuerySet[Contact]:
     """Contacts of `base_qs` whose search text contains every word of `q` (any order),
-    newest first. Each word may match as typed or folded (NFKC, lower case, hiragana as
-    katakana), and a phone-looking word also as phone digits (0312345678 finds
-    03-1234-5678). The n-gram index narrows; `LIKE` then removes n-gram false positives."""
+    newest first. Each word may match folded (NFKC, lower case, katakana), as typed, in
+    hiragana or full-width letters, and a phone-looking word also as phone digits
+    (0312345678 finds 03-1234-5678).
+
+    The substring checks decide; the n-gram GIN index only narrows, and is used when
+    `index_usable()` (or `use_index`, which tests set to compare both paths on the same
+    data) and the words are not common among the newest contacts."""
     qs = base_qs.filter(tenant=tenant)
-    if INDEX_USABLE_UNDER_RLS:
-        # The folded text is computed only for rows whose raw text failed the cheaper LIKE
-        # (OR is evaluated left to right): names stored with full-width letters or hiragana.
-        qs = qs.alias(_search_folded=_Fold(F("search_text")))
-    for term in terms(q):
-        if INDEX_USABLE_UNDER_RLS and term.tsquery:
-            qs = qs.filter(_Matches(F("search_vector"), _TsQuery(Value(term.tsquery))))
-        recheck = Q()
+    words = terms(q)
+    recheck = Q()
+    for term in words:
+        any_spelling = Q()
         for variant in term.variants:
-            recheck |= Q(search_text__contains=variant)
-            if INDEX_USABLE_UNDER_RLS:
-                recheck |= Q(_search_folded__contains=variant)
-        qs = qs.filter(recheck)
+            any_spelling |= Q(search_text__contains=variant)
+        recheck &= any_spelling
+    qs = qs.filter(recheck)
+    if use_index is None:
+        use_index = index_usable(qs.db)
+    indexed = [term.tsquery for term in words if term.tsquery]
+    if use_index and indexed and not _common_in_newest(base_qs.filter(tenant=tenant), words):
+        for tsquery in indexed:
+            qs = qs.filter(_Matches(F("search_vector"), _TsQuery(Value(tsquery))))
     return qs.order_by("-id")
+
+
+def _common_in_newest(qs: QuerySet[Contact], words: list[Term]) -> bool:
+    """At least PROBE_COMMON of the newest PROBE_ROWS contacts of `qs` match every word: one
+    query walking the (tenant, id) index, a few milliseconds."""
+    newest, params = qs.order_by("-id").values("search_text")[:PROBE_ROWS].query.sql_with_params()
+    conditions = []
+    values: list[str] = []
+    for term in words:
+        conditions.append(
+            "(" + " OR ".join("strpos(w.search_text, %s) > 0" for _ in term.variants) + ")"
+        )
+        values += term.variants
+    sql = (
+        f"SELECT count(*) >= %s FROM (SELECT w.search_text FROM ({newest}) w"
+        f" WHERE {' AND '.join(conditions)} LIMIT %s) hits"
+    )
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, [PROBE_COMMON, *params, *values, PROBE_COMMON])
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def search_companies(*, tenant: Tenant, q: str, base_qs: QuerySet[Company]) -> QuerySet[Company]:

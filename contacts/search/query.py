@@ -69,11 +69,31 @@ def _quote(lexeme: str) -> str:
 
 @dataclass(frozen=True)
 class Term:
-    """One word of the query: the spellings it may be stored as (folded text, phone digits),
-    the tsquery any of them matches, and the substrings to recheck."""
+    """One word of the query: the spellings it may be stored as (folded, as typed, in
+    hiragana, in full-width letters, as phone digits) — the substrings a contact's
+    `search_text` is checked for — and the n-gram tsquery any of them matches."""
 
     variants: tuple[str, ...]
     tsquery: str  # '' when no variant has lexemes (the word is matched by the recheck only)
+
+
+_KATAKANA = re.compile(r"[ァ-ヶ]")
+_ASCII_LETTER = re.compile(r"[a-z]")
+
+
+def _stored_spellings(folded: str) -> list[str]:
+    """Other ways the folded word may be spelled in the (lower-cased, not folded) stored
+    text: kana in hiragana (さくら for サクラ) and letters in full width (ａｂｃ for abc).
+    Checking the query's spellings against the raw text is what lets both search paths
+    (index or scan) run the same cheap `LIKE`s instead of folding every scanned row in
+    PL/pgSQL; their n-grams need no tsquery alternative of their own, because the indexed
+    vector is built from the folded text, where they read as `folded`."""
+    spellings = []
+    if _KATAKANA.search(folded):
+        spellings.append(jaconv.kata2hira(folded))
+    if _ASCII_LETTER.search(folded):
+        spellings.append(jaconv.h2z(folded, ascii=True, digit=True, kana=False))
+    return spellings
 
 
 # A whole query of digits and phone punctuation ('+81 3-1234-5678', '03 1234 5678') is one
@@ -108,7 +128,8 @@ def terms(q: str) -> list[Term]:
                 parts = []
                 break  # one variant the index cannot narrow: the word is recheck-only
             parts.append("(" + " & ".join(_quote(x) for x in found) + ")")
-        result.append(Term(variants=tuple(variants), tsquery=" | ".join(parts)))
+        spellings = [s for s in _stored_spellings(variants[0]) if s not in variants]
+        result.append(Term(variants=tuple(variants + spellings), tsquery=" | ".join(parts)))
     return result
 
 
