@@ -230,7 +230,8 @@ def deleted_contacts(*, tenant: Tenant, membership: Membership | None) -> QueryS
     qs = Contact.objects.filter(tenant=tenant, deleted_at__isnull=False)
     if rule is not None:
         qs = qs.filter(rule)
-    return qs.select_related("company").order_by("-deleted_at", "-id")
+    # merged_into: the deleted list shows merged contacts with their survivor, not Restore
+    return qs.select_related("company", "merged_into").order_by("-deleted_at", "-id")
 
 
 def deleted_companies(*, tenant: Tenant, membership: Membership | None) -> QuerySet[Company]:

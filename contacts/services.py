@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F as Field
-from django.db.models import Func, QuerySet, Value
+from django.db.models import Func, Q, QuerySet, Value
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -273,13 +273,71 @@ def contact_soft_delete(*, tenant: Tenant, contact: Contact, actor: Any = None) 
 contact_delete = contact_soft_delete  # the first version's name
 
 
+class RestoreRefused(ValidationError):
+    """A merged contact cannot come back: its timeline, imports and calls were moved to the
+    survivor and its values were chosen into it, so restoring it would make a hollow
+    duplicate. `survivor` is the live contact it ended up in (None when that one is gone)."""
+
+    def __init__(self, message: str, *, survivor: Contact | None) -> None:
+        super().__init__(message, code="merged")
+        self.survivor = survivor
+
+
+MERGE_CHAIN_LIMIT = 20  # a merged contact's survivor may itself have been merged later
+
+
+def merge_survivor(*, tenant: Tenant, contact: Contact) -> Contact | None:
+    """The contact a merged contact ended up in, following later merges of the survivor;
+    None when the chain ends in a purged record."""
+    current: Contact | None = contact
+    for _step in range(MERGE_CHAIN_LIMIT):
+        if current is None or current.merged_into_id is None:
+            break
+        current = Contact.objects.filter(tenant=tenant, pk=current.merged_into_id).first()
+    return current
+
+
+def restore_refusal(*, tenant: Tenant, contact: Contact) -> RestoreRefused | None:
+    """Why `contact` cannot be restored, or None. Pages use it to show the reason instead of a
+    Restore button; contact_restore raises it."""
+    if contact.merged_into_id is None:
+        return None
+    survivor = merge_survivor(tenant=tenant, contact=contact)
+    if survivor is None:
+        message = _(
+            "This contact was merged into another contact that has since been removed for "
+            "good, so it cannot be restored."
+        )
+    elif survivor.deleted_at is not None:
+        message = _(
+            "This contact was merged into %(survivor)s (#%(id)s) and cannot be restored. "
+            "%(survivor)s is deleted too: restore %(survivor)s instead."
+        ) % {"survivor": survivor, "id": survivor.pk}
+    else:
+        message = _(
+            "This contact was merged into %(survivor)s (#%(id)s) and cannot be restored. "
+            "Open %(survivor)s instead: it holds the merged history."
+        ) % {"survivor": survivor, "id": survivor.pk}
+    return RestoreRefused(message, survivor=survivor)
+
+
 @transaction.atomic
 def contact_restore(*, tenant: Tenant, contact: Contact, actor: Any = None) -> None:
-    updated = Contact.objects.filter(pk=contact.pk, tenant=tenant, deleted_at__isnull=False).update(
-        deleted_at=None
+    """Bring a soft-deleted contact back. Refuses (RestoreRefused, nothing changed) when the
+    contact was merged into another one."""
+    locked = (
+        Contact.objects.select_for_update()
+        .filter(pk=contact.pk, tenant=tenant, deleted_at__isnull=False)
+        .first()
     )
-    if updated:
-        audit_record(tenant=tenant, action=AuditLog.Action.RESTORE, obj=contact, actor=actor)
+    if locked is None:
+        return
+    refusal = restore_refusal(tenant=tenant, contact=locked)
+    if refusal is not None:
+        raise refusal
+    Contact.objects.filter(pk=locked.pk, tenant=tenant).update(deleted_at=None)
+    contact.deleted_at = None
+    audit_record(tenant=tenant, action=AuditLog.Action.RESTORE, obj=contact, actor=actor)
 
 
 # --- bulk actions (set-based: one SELECT, one UPDATE, one audit INSERT) ----------------------
@@ -409,19 +467,45 @@ def contact_bulk_soft_delete(
 
 
 def purge_deleted(*, tenant: Tenant, older_than: dt.timedelta | None = None) -> dict[str, int]:
-    """Hard-delete contacts and companies soft-deleted more than RESTORE_DAYS ago, set-based:
-    one DELETE per table (the timeline of purged contacts goes with them)."""
+    """Hard-delete contacts and companies soft-deleted more than RESTORE_DAYS ago, set-based.
+    The rows are locked first (a restore racing the purge waits, then finds nothing), every
+    purge hook (contacts/purge.py: the timeline, calls, duplicate pairs, and whatever other
+    apps register) deals with the rows pointing at them, then one DELETE per table."""
+    from .purge import PurgeContext, run_purge_hooks
+
     cutoff = timezone.now() - (older_than or dt.timedelta(days=RESTORE_DAYS))
     with transaction.atomic():
         contacts = Contact.objects.filter(tenant=tenant, deleted_at__lt=cutoff)
-        Interaction.objects.filter(tenant=tenant, contact__in=contacts).delete()
-        contact_count = contacts._raw_delete(contacts.db)  # no per-row Python cascade
         companies = Company.objects.filter(tenant=tenant, deleted_at__lt=cutoff)
-        Interaction.objects.filter(tenant=tenant, company__in=companies, contact=None).delete()
-        Interaction.objects.filter(tenant=tenant, company__in=companies).update(company=None)
-        Contact.objects.filter(tenant=tenant, company__in=companies).update(company=None)
+        if not (_lock_rows(contacts) + _lock_rows(companies)):
+            return {"contacts": 0, "companies": 0}
+        purged_companies = companies.values("pk")
+        timeline = Interaction.objects.filter(tenant=tenant).filter(
+            Q(contact__in=contacts.values("pk"))
+            | Q(company__in=purged_companies, contact__isnull=True)
+        )
+        run_purge_hooks(
+            PurgeContext(
+                tenant=tenant, contacts=contacts, companies=companies, interactions=timeline
+            )
+        )
+        # contacts/purge.py BUILTIN_COVERS: what the purge does itself once the hooks ran
+        timeline._raw_delete(timeline.db)
+        Interaction.objects.filter(tenant=tenant, company__in=purged_companies).update(company=None)
+        Contact.objects.filter(tenant=tenant, company__in=purged_companies).update(company=None)
+        contact_count = contacts._raw_delete(contacts.db)  # no per-row Python cascade
         company_count = companies._raw_delete(companies.db)
     return {"contacts": contact_count, "companies": company_count}
+
+
+def _lock_rows(qs: QuerySet[Any]) -> int:
+    """SELECT ... FOR UPDATE without fetching the rows into Python; how many were locked."""
+    from django.db import connection
+
+    sql, params = qs.select_for_update().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql}) AS locked", params)  # noqa: S608
+        return int(cursor.fetchone()[0])
 
 
 # --- companies --------------------------------------------------------------------------------

@@ -256,7 +256,13 @@ def contact_restore(request: TenantRequest, contact_id: int) -> HttpResponse:
     contact = selectors.access_deleted_contact(
         tenant=request.tenant, contact_id=contact_id, membership=request.membership
     )
-    services.contact_restore(tenant=request.tenant, contact=contact, actor=request.user)
+    try:
+        services.contact_restore(tenant=request.tenant, contact=contact, actor=request.user)
+    except services.RestoreRefused as refusal:
+        messages.error(request, refusal.messages[0])
+        if refusal.survivor is not None and refusal.survivor.deleted_at is None:
+            return redirect("contacts:detail", contact_id=refusal.survivor.pk)
+        return redirect("contacts:deleted")
     messages.success(request, _("Contact restored."))
     return redirect("contacts:detail", contact_id=contact.pk)
 

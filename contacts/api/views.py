@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -120,10 +120,12 @@ class ContactViewSet(_CustomFieldsViewMixin, viewsets.ModelViewSet):
     object_type = ObjectType.CONTACT
     perm_view = "contacts.view"
     perm_edit = "contacts.edit"
-    required_perms = {"destroy": "contacts.delete"}
+    required_perms = {"destroy": "contacts.delete", "restore": "contacts.delete"}
 
     def get_queryset(self) -> QuerySet[Contact]:
         membership = api_membership(self.request)
+        if self.action == "restore":
+            return selectors.deleted_contacts(tenant=self.tenant, membership=membership)
         if self.action != "list":
             return selectors.contact_list(tenant=self.tenant, membership=membership)
         filters = selectors.ContactFilters.from_params(self.request.query_params)
@@ -171,6 +173,29 @@ class ContactViewSet(_CustomFieldsViewMixin, viewsets.ModelViewSet):
         return Response(
             {"results": InteractionSerializer(entries, many=True).data, "next_before": cursor}
         )
+
+    @extend_schema(request=None, responses={200: ContactSerializer, 409: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str | None = None) -> Response:
+        """Bring back a deleted contact (within the 30 days). A contact that was merged into
+        another is refused with 409, code `merged`, and `merged_into` (the survivor's id)."""
+        contact = self.get_object()
+        try:
+            services.contact_restore(tenant=self.tenant, contact=contact, actor=request.user)
+        except services.RestoreRefused as refusal:
+            survivor = refusal.survivor
+            return Response(
+                {
+                    "error": {
+                        "code": "merged",
+                        "message": refusal.messages[0],
+                        "merged_into": survivor.pk if survivor is not None else None,
+                    }
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        restored = selectors.contact_list(tenant=self.tenant, membership=api_membership(request))
+        return Response(self.get_serializer(restored.get(pk=contact.pk)).data)
 
 
 @extend_schema_view(

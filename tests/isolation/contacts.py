@@ -49,6 +49,7 @@ ROUTES = {
     "contacts:company_restore": lambda ns: {"company_id": ns.deleted_company.pk},
     "contact-detail": lambda ns: {"pk": ns.contact.pk},
     "contact-timeline": lambda ns: {"pk": ns.contact.pk},
+    "contact-restore": lambda ns: {"pk": ns.deleted_contact.pk},
     "company-detail": lambda ns: {"pk": ns.company.pk},
     "company-timeline": lambda ns: {"pk": ns.company.pk},
 }
