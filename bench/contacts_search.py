@@ -283,6 +283,7 @@ def main() -> None:
     from contacts import selectors
     from contacts.importers.loader import _insert_defaults
     from contacts.models import Company, Contact
+    from contacts.search import index_usable as search_index_usable
     from contacts.search.query import terms
     from crm.core.context import tenant_context
     from crm.core.models import Tenant, User
@@ -385,6 +386,10 @@ def main() -> None:
                 " pg_size_pretty(pg_relation_size('contacts_contact'))"
             )
             result["gin_size"], result["table_size"] = cursor.fetchone()
+        # The index path needs ts_match_vq LEAKPROOF (crm/pg_provision.py; the scratch
+        # database is copied from template1, which the launcher provisions).
+        result["index_usable"] = search_index_usable()
+        result["load_average"] = [round(x, 2) for x in os.getloadavg()]
 
         with tenant_context(tenant):
             picks = list(
@@ -514,6 +519,7 @@ def main() -> None:
             admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
         admin.close()
     index, ilike = result["search"]["index"], result["search"]["ilike"]
+    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     result["ratio_p95_ilike_over_index"] = round(ilike["p95_ms"] / max(index["p95_ms"], 0.01), 1)
     for kind, modes in result["search_by_kind"].items():
         print(
