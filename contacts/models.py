@@ -249,4 +249,5 @@ class Interaction(TenantOwned):
 
 from .cti.models import CtiCall, CtiEvent, CtiExtension, CtiSettings  # noqa: E402, F401  (CTI tables)
 from .dedupe.models import DuplicateDismissal  # noqa: E402, F401  (dedupe table)
+from .exports.models import *  # noqa: E402, F401, F403  (export tables)
 from .importers.models import ImportChange, ImportJob  # noqa: E402, F401  (import tables)

@@ -1,6 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
 from contacts.dedupe.api import ContactDedupeViewSet
+from contacts.exports import api_urls as export_api_urls
 from contacts.importers.api import ImportViewSet
 
 from .views import CompanyViewSet, ContactViewSet
@@ -10,4 +11,5 @@ router.register("contacts/imports", ImportViewSet, basename="contact-import")  #
 router.register("contacts", ContactDedupeViewSet, basename="contact-dedupe")  # before contacts
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("companies", CompanyViewSet, basename="company")
-urlpatterns = router.urls
+# Export routes come first: their paths sit under contacts/.
+urlpatterns = [*export_api_urls.urlpatterns, *router.urls]
