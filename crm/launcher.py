@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -33,6 +34,79 @@ def log(message: str) -> None:
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------
+# The embedded server's settings, sized like a small production server rather than initdb's
+# defaults (128 MB shared_buffers, 1 GB max_wal_size): with those a million-row import spent
+# its INSERT writing evicted dirty buffers from the backend and forcing a checkpoint every
+# gigabyte of WAL (docs/benchmarks.md). Written with ALTER SYSTEM (postgresql.auto.conf), so
+# they survive restarts and initdb's postgresql.conf stays as shipped.
+POSTGRES_SETTINGS = {
+    "shared_buffers": "1GB",  # of the VM's 24 GiB; restart-only
+    "max_wal_size": "8GB",  # checkpoints by time, not by every GB of a bulk load
+    "min_wal_size": "1GB",
+    "checkpoint_timeout": "15min",
+    "checkpoint_completion_target": "0.9",
+    "maintenance_work_mem": "512MB",  # index builds and VACUUM
+    "effective_cache_size": "8GB",  # planner only
+}
+# wal_compression stays off: pgserver's build has no lz4/zstd, only the slow pglz (not
+# measured here).
+# Only a restart applies these; the others take effect on reload.
+POSTGRES_RESTART_SETTINGS = ("shared_buffers",)
+
+
+def _postmaster_running(pgdata: Path) -> bool:
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata) if (pgdata / "PG_VERSION").exists() else None
+    return info is not None and info.is_running()
+
+
+def configure_postgres(server: Any, pgdata: Path, *, started_here: bool) -> None:
+    """Idempotent: ALTER SYSTEM only what differs, reload, and restart for shared_buffers
+    only when this process started the server (a server another launcher runs keeps serving
+    other people's tests: it gets the reloadable settings and the rest at its next start)."""
+    import psycopg
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import time
+    from pgserver.utils import PostmasterInfo
+
+    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+        changed = False
+        for name, value in POSTGRES_SETTINGS.items():
+            configured = conn.execute(
+                "SELECT 1 FROM pg_file_settings"
+                " WHERE name = %s AND sourcefile LIKE '%%postgresql.auto.conf' AND setting = %s",
+                [name, value],
+            ).fetchone()
+            if configured is None:
+                conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+                changed = True
+        if changed:
+            conn.execute("SELECT pg_reload_conf()")
+        stale = [
+            name
+            for name in POSTGRES_RESTART_SETTINGS
+            if conn.execute(
+                "SELECT pg_size_bytes(current_setting(%s)) <> pg_size_bytes(%s)",
+                [name, POSTGRES_SETTINGS[name]],
+            ).fetchone()[0]  # type: ignore[index]
+        ]
+    if not stale:
+        return
+    if not started_here:
+        log(f"PostgreSQL in {pgdata} needs a restart to apply {', '.join(stale)}; left running")
+        return
+    log(f"restarting PostgreSQL in {pgdata} to apply {', '.join(stale)}")
+    # pg_ctl restart reuses the options pgserver started it with (postmaster.opts).
+    pg_ctl(["-w", "-m", "fast", "restart"], pgdata=pgdata, user=server.system_user, timeout=60)
+    for _ in range(100):
+        info = PostmasterInfo.read_from_pgdata(pgdata)
+        if info is not None and info.is_running() and info.status == "ready":
+            server._postmaster_info = info
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"PostgreSQL in {pgdata} did not come back; see {pgdata}/log")
+
+
 def start_postgres() -> tuple[str, object | None]:
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"], None
@@ -44,7 +118,10 @@ def start_postgres() -> tuple[str, object | None]:
     import psycopg
 
     DATA.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(DATA / "pg", cleanup_mode="stop")
+    pgdata = DATA / "pg"
+    running_before = _postmaster_running(pgdata)
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    configure_postgres(server, pgdata, started_here=not running_before)
     info = server.get_postmaster_info()
     socket_dir = str(info.socket_dir)
     with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:

@@ -392,6 +392,7 @@ def load(
             "tags",
             "custom_fields",
             "search_text",
+            "search_vector",
         }
         extra_cols, extra_exprs, extra_params = _insert_defaults(Contact, provided)
         params: dict[str, Any] = {"t": tenant_id, "job": job_id}
@@ -407,6 +408,10 @@ def load(
             else f"m.{c}"
             for c in TEXT_FIELDS
         )
+        # The search trigger would compute search_vector row by row; this INSERT computes
+        # it itself with the same function (migration 0011: with app.defer_search_vector on,
+        # the trigger keeps a vector the row brings). Only for this statement.
+        cursor.execute("SELECT set_config('app.defer_search_vector', 'on', true)")
         cursor.execute(
             f"""
             WITH fresh AS (
@@ -419,23 +424,35 @@ def load(
                 {_cf_json("m", staging.custom_keys)} AS custom_fields
               FROM {m} m LEFT JOIN {co} co ON co.name = m.company_name
               WHERE m.match_id IS NULL
+            ), texts AS (
+              SELECT x.*, {_search_text_sql("x", "x.company_name", text_keys)} AS search_text
+              FROM fresh x
             ), ins AS (
               INSERT INTO {CONTACTS} (tenant_id, {", ".join(TEXT_FIELDS)}, email_key, birth_date,
-                company_id, tags, custom_fields, search_text
+                company_id, tags, custom_fields, search_text, search_vector
                 {"".join(", " + c for c in extra_cols)})
               SELECT %(t)s, {", ".join("x." + c for c in TEXT_FIELDS)}, lower(x.email),
                 x.birth_date, x.company_id, x.tags, x.custom_fields,
-                {_search_text_sql("x", "x.company_name", text_keys)}
+                x.search_text, contacts_search_vector(x.search_text)
                 {"".join(", " + e for e in extra_sql)}
-              FROM fresh x ORDER BY x.first_row
+              FROM texts x ORDER BY x.first_row
               RETURNING id
+            ), runs AS (
+              -- Runs of consecutive ids that are all this INSERT's (gaps and islands): ids
+              -- are not contiguous when other sessions insert at the same time.
+              SELECT min(id) AS first_id, max(id) AS last_id
+              FROM (SELECT id, id - row_number() OVER (ORDER BY id) AS run FROM ins) r
+              GROUP BY run
+            ), recorded AS (
+              INSERT INTO {CHANGES} (tenant_id, job_id, kind, object_id, last_id)
+              SELECT %(t)s, %(job)s, 'created_range', first_id, last_id FROM runs
             )
-            INSERT INTO {CHANGES} (tenant_id, job_id, kind, object_id)
-            SELECT %(t)s, %(job)s, 'created', id FROM ins
+            SELECT count(*) FROM ins
             """,
             params,
         )
-        created = cursor.rowcount
+        created = int(cursor.fetchone()[0])
+        cursor.execute("SELECT set_config('app.defer_search_vector', 'off', true)")
     return LoadResult(
         created=created,
         updated_rows=staged_rows - created,
@@ -453,6 +470,11 @@ def undo_blockers(*, tenant_id: int, job_id: int, finished_at: Any) -> int:
               (SELECT count(*) FROM {CHANGES} ch JOIN {CONTACTS} c ON c.id = ch.object_id
                WHERE ch.tenant_id = %(t)s AND ch.job_id = %(job)s
                  AND ch.kind IN ('created', 'updated') AND c.updated_at > %(at)s)
+              +
+              (SELECT count(*) FROM {CHANGES} ch
+               JOIN {CONTACTS} c ON c.id BETWEEN ch.object_id AND ch.last_id
+               WHERE ch.tenant_id = %(t)s AND ch.job_id = %(job)s AND ch.kind = 'created_range'
+                 AND c.tenant_id = %(t)s AND c.updated_at > %(at)s)
               +
               (SELECT count(*) FROM {CHANGES} ch
                WHERE ch.tenant_id = %(t)s AND ch.job_id = %(job)s AND ch.kind = 'updated'
@@ -495,6 +517,15 @@ def undo(*, tenant_id: int, job_id: int) -> dict[str, int]:
             {"t": tenant_id, "job": job_id},
         )
         deleted = cursor.rowcount
+        cursor.execute(
+            f"""
+            DELETE FROM {CONTACTS} c USING {CHANGES} ch
+            WHERE ch.tenant_id = %(t)s AND ch.job_id = %(job)s AND ch.kind = 'created_range'
+              AND c.id BETWEEN ch.object_id AND ch.last_id AND c.tenant_id = %(t)s
+            """,
+            {"t": tenant_id, "job": job_id},
+        )
+        deleted += cursor.rowcount
         cursor.execute(
             f"""
             DELETE FROM {COMPANIES} co USING {CHANGES} ch

@@ -67,18 +67,24 @@ class ImportJob(TenantOwned):
 
 class ImportChangeKind(models.TextChoices):
     CREATED = "created", _("Created")
+    # The contacts an import creates are recorded as runs of consecutive ids (object_id ..
+    # last_id, every id in between is the import's): one row per run instead of one per
+    # contact. Single `created` rows remain for imports made before.
+    CREATED_RANGE = "created_range", _("Created (id range)")
     UPDATED = "updated", _("Updated")
     COMPANY_CREATED = "company_created", _("Company created")
 
 
 class ImportChange(TenantOwned):
-    """One record an import created or updated. `before` is the whole row as it was
-    (to_jsonb of contacts_contact) so undo can put it back in one UPDATE."""
+    """What an import created or updated: a contact it updated (`before` is the whole row as
+    it was, to_jsonb of contacts_contact, so undo can put it back in one UPDATE), a company
+    it created, or a run of contacts it created (object_id .. last_id)."""
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=16, choices=ImportChangeKind.choices)
     # Not foreign keys: the records may be deleted later, and undo must then say so.
     object_id = models.BigIntegerField()
+    last_id = models.BigIntegerField(null=True, blank=True)  # created_range: the run's last id
     before = models.JSONField(null=True, blank=True)
 
     class Meta:
