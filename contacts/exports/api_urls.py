@@ -1,5 +1,9 @@
 """API routes under /api/v1/ (included from contacts/api/urls.py)."""
 
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from .api import ExportViewSet
+
+router = SimpleRouter()
+router.register("contacts/exports", ExportViewSet, basename="contact-export")
+urlpatterns = router.urls

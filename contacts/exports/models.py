@@ -48,6 +48,9 @@ class ExportJob(TenantOwned):
         _("encoding"), max_length=16, choices=ExportEncoding.choices, default=ExportEncoding.UTF8
     )
     query = models.TextField(blank=True)
+    # The role the export reads with: the member's, or an API key's (which may be narrower
+    # than its creator's), applied to record visibility when the worker runs.
+    role = models.CharField(max_length=16, blank=True)
     # Column headers and dates are written in the requester's language and the tenant's zone.
     language = models.CharField(max_length=16, blank=True)
     status = models.CharField(

@@ -176,7 +176,8 @@ def export_job_create(
         raise ExportError(_filter_message(selection.errors))
     job = ExportJob.objects.create(
         tenant=tenant,
-        requested_by=membership.user,
+        requested_by_id=membership.user_id,
+        role=membership.role,
         file_format=fmt,
         encoding=encoding,
         query=params.urlencode(),
@@ -194,16 +195,19 @@ def _set(job: ExportJob, **fields: Any) -> None:
     ExportJob.objects.filter(pk=job.pk, tenant_id=job.tenant_id).update(**fields)
 
 
-def _requester_membership(tenant: Tenant, job: ExportJob) -> Membership | None:
+def _requester_membership(tenant: Tenant, job: ExportJob) -> Membership:
+    """The membership the export reads as, with the role it was asked with (an API key's
+    role, as contacts.api.views.api_membership does; never saved). A key made by nobody
+    reads as its role alone."""
     if job.requested_by_id is None:
-        return None
-    membership = (
-        Membership.objects.filter(tenant=tenant, user_id=job.requested_by_id, is_active=True)
-        .select_related("tenant")
-        .first()
-    )
+        return Membership(tenant=tenant, role=job.role)
+    membership = Membership.objects.filter(
+        tenant=tenant, user_id=job.requested_by_id, is_active=True
+    ).first()
     if membership is None:
         raise ExportError(_("The member who asked for this export no longer has access."))
+    if job.role:
+        membership.role = job.role
     return membership
 
 

@@ -22,6 +22,7 @@ class Migration(migrations.Migration):
                 ("file_format", models.CharField(choices=[("csv", "CSV"), ("xlsx", "Excel (.xlsx)"), ("jsonl", "JSON Lines")], max_length=8, verbose_name="format")),
                 ("encoding", models.CharField(choices=[("utf-8", "UTF-8 (with BOM)"), ("cp932", "Shift_JIS (CP932, Excel in Japanese)")], default="utf-8", max_length=16, verbose_name="encoding")),
                 ("query", models.TextField(blank=True)),
+                ("role", models.CharField(blank=True, max_length=16)),
                 ("language", models.CharField(blank=True, max_length=16)),
                 ("status", models.CharField(choices=[("pending", "Waiting to start"), ("running", "Running"), ("done", "Done"), ("failed", "Failed"), ("expired", "File deleted")], default="pending", max_length=16, verbose_name="status")),
                 ("rows_done", models.PositiveIntegerField(default=0, verbose_name="rows written")),

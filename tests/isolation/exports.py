@@ -19,4 +19,6 @@ ROUTES = {
     "contacts:export_status": lambda ns: {"job_id": ns.export_job.pk},
     "contacts:export_progress": lambda ns: {"job_id": ns.export_job.pk},
     "contacts:export_download": lambda ns: {"job_id": ns.export_job.pk},
+    "contact-export-detail": lambda ns: {"pk": ns.export_job.pk},
+    "contact-export-download": lambda ns: {"pk": ns.export_job.pk},
 }
