@@ -227,6 +227,10 @@ IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = int(
 IMPORT_XLSX_MAX_RATIO = int(os.environ.get("IMPORT_XLSX_MAX_RATIO", 200))
 IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", 20_000))
 IMPORT_PREVIEW_ROWS = 20
+# Exports read the list in keyset chunks of EXPORT_CHUNK_ROWS (memory and queries per chunk
+# stay flat); their files are deleted EXPORT_KEEP_DAYS after they were made.
+EXPORT_CHUNK_ROWS = int(os.environ.get("EXPORT_CHUNK_ROWS", 2000))
+EXPORT_KEEP_DAYS = int(os.environ.get("EXPORT_KEEP_DAYS", 7))
 
 # --- mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -291,6 +295,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Contacts and companies soft-deleted over 30 days ago are purged (restore window ends).
     "contacts-purge-deleted": {
         "task": "contacts.tasks.purge_deleted_all_tenants",
+        "schedule": 6 * 60 * 60.0,
+    },
+    # Export files older than EXPORT_KEEP_DAYS are deleted (per tenant; the jobs stay).
+    "contacts-delete-old-exports": {
+        "task": "contacts.exports.tasks.delete_old_exports_all_tenants",
         "schedule": 6 * 60 * 60.0,
     },
 }

@@ -59,11 +59,11 @@ class ExportResult:
 
 
 def chunk_rows() -> int:
-    return int(getattr(settings, "EXPORT_CHUNK_ROWS", 2000))
+    return int(settings.EXPORT_CHUNK_ROWS)
 
 
 def keep_days() -> int:
-    return int(getattr(settings, "EXPORT_KEEP_DAYS", 7))
+    return int(settings.EXPORT_KEEP_DAYS)
 
 
 def check_format(fmt: str, encoding: str) -> None:

@@ -27,3 +27,15 @@ def delete_old_exports(*, tenant_id: int) -> int:
     from .services import export_delete_expired
 
     return export_delete_expired(tenant=require_tenant())
+
+
+@shared_task(name="contacts.exports.tasks.delete_old_exports_all_tenants")
+def delete_old_exports_all_tenants() -> int:
+    """Beat entry point: one clean-up task per tenant, each inside its own tenant. The
+    tenant table itself is not tenant-owned, so listing ids needs no tenant."""
+    from crm.core.models import Tenant
+
+    ids = list(Tenant.objects.values_list("id", flat=True))
+    for tenant_id in ids:
+        delete_old_exports.apply_async(kwargs={"tenant_id": tenant_id})
+    return len(ids)

@@ -166,3 +166,32 @@ def test_old_files_are_deleted_and_the_job_says_so(member_client, member, tenant
     assert not default_storage.exists(job.file_path)
     html = member_client.get(reverse("contacts:export_status", kwargs={"job_id": job.pk}))
     assert 'data-testid="export-expired"' in html.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_beat_deletes_old_files_tenant_by_tenant_on_the_worker(
+    member, tenant, settings, celery_worker
+) -> None:
+    import datetime as dt
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from contacts.exports.tasks import delete_old_exports_all_tenants
+
+    assert "contacts-delete-old-exports" in settings.CELERY_BEAT_SCHEDULE
+    make_contact(tenant, last_name="佐藤")
+    old, fresh = run_export_job(tenant, member), run_export_job(tenant, member)
+    with tenant_context(tenant):
+        days = settings.EXPORT_KEEP_DAYS + 1
+        ExportJob.objects.filter(pk=old.pk).update(
+            finished_at=timezone.now() - dt.timedelta(days=days)
+        )
+    assert delete_old_exports_all_tenants() >= 1
+
+    def expired() -> bool:
+        return [j.status for j in _jobs(tenant)] == ["expired", "done"]
+
+    wait_until(expired, timeout=60)
+    assert not default_storage.exists(old.file_path)
+    assert default_storage.exists(fresh.file_path)
