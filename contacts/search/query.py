@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jaconv
 
@@ -133,6 +134,8 @@ def terms(q: str) -> list[Term]:
     return result
 
 
-def highlight_needles(q: str) -> list[str]:
-    """Folded words of the query, for highlighting matches in displayed values."""
-    return [v for term in terms(q) for v in term.variants]
+@lru_cache(maxsize=256)
+def highlight_needles(q: str) -> tuple[str, ...]:
+    """Folded words of the query, for highlighting matches in displayed values. Cached: a
+    results page highlights five values per row with the same query."""
+    return tuple(v for term in terms(q) for v in term.variants)

@@ -4,6 +4,7 @@ marks 'サト' and 'ＡＢＣ' marks 'abc'."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django import template
@@ -15,15 +16,24 @@ from contacts.search.query import fold, highlight_needles
 register = template.Library()
 
 
-def _spans(text: str, needles: list[str]) -> list[bool]:
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    return fold(ch)
+
+
+def _spans(text: str, needles: tuple[str, ...]) -> list[bool]:
     """Which characters of `text` are inside a match. Each character is folded on its own and
     the folded offsets mapped back, so a fold that changes length (㈱ → (株)) still marks the
-    right original characters."""
-    folded_parts = [fold(ch) for ch in text]
-    folded = "".join(folded_parts)
-    owner: list[int] = []
-    for index, part in enumerate(folded_parts):
-        owner.extend([index] * len(part))
+    right original characters. ASCII folds to its lower case, one character for one."""
+    if text.isascii():
+        folded = text.lower()
+        owner: list[int] = list(range(len(text)))
+    else:
+        folded_parts = [_fold_char(ch) for ch in text]
+        folded = "".join(folded_parts)
+        owner = []
+        for index, part in enumerate(folded_parts):
+            owner.extend([index] * len(part))
     marked = [False] * len(text)
     for needle in needles:
         if not needle:
@@ -39,7 +49,7 @@ def _spans(text: str, needles: list[str]) -> list[bool]:
 @register.filter
 def highlight(value: Any, q: str) -> SafeString:
     text = "" if value is None else str(value)
-    needles = highlight_needles(q or "") if q else []
+    needles = highlight_needles(q) if q else ()
     if not text or not needles:
         return escape(text)
     marked = _spans(text, needles)
