@@ -3,7 +3,12 @@ undo). Views parse, check, call a service, render."""
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
@@ -14,17 +19,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from crm.core import normalize
 from crm.core.customfields import definitions_for
 from crm.core.forms import StyledFormMixin
 from crm.core.http import TenantRequest
 from crm.core.models import ObjectType
 from crm.core.permissions import require_perm
 
-from . import mapping, services
+from . import mapping, readers, services
 from .models import ImportJob, ImportStatus
 from .readers import ImportFileError
 
 RECENT_JOBS = 10
+EXAMPLE_ROWS = 3  # values shown beside each column on the mapping page
+# The preview shows the first rows, and below them the rows with problems found further down
+# (a list's bad rows are rarely among its first twenty): it reads this many rows for that.
+PREVIEW_SCAN_ROWS = 1000
+PREVIEW_PROBLEM_ROWS = 20
+PHONE_TARGETS = ("phone", "mobile")
+REPORT_LINES_SHOWN = 10  # error report lines on the result page (the CSV has them all)
 
 
 class UploadForm(StyledFormMixin, forms.Form):
@@ -38,8 +51,6 @@ class UploadForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        from django.conf import settings
-
         self.fields["file"].help_text = (
             str(self.fields["file"].help_text)
             + " "
@@ -78,9 +89,32 @@ def import_upload(request: TenantRequest) -> HttpResponse:
     )
 
 
+def _example_values(job: ImportJob) -> list[list[str]]:
+    """The first few values of each column, so a column whose header we did not recognize
+    can be told apart by what it holds (a date, a car model, a note...)."""
+    info = readers.SourceInfo(
+        format=job.file_format,
+        encoding=job.encoding,
+        delimiter=job.delimiter or ",",
+        size=job.file_size,
+    )
+    try:
+        with default_storage.open(job.source_path, "rb") as fh:
+            _header, sample = readers.read_header_and_sample(fh, info, EXAMPLE_ROWS)
+    except (ImportFileError, OSError):
+        return []
+    return sample
+
+
 def _mapping_rows(job: ImportJob, chosen: list[str], choices: list[tuple[str, str]]) -> list:
+    sample = _example_values(job)
     return [
-        {"index": i, "header": header, "value": chosen[i] if i < len(chosen) else ""}
+        {
+            "index": i,
+            "header": header,
+            "value": chosen[i] if i < len(chosen) else "",
+            "examples": [row[i].strip() for row in sample if i < len(row) and row[i].strip()],
+        }
         for i, header in enumerate(job.header)
     ]
 
@@ -136,22 +170,75 @@ def import_preview(request: TenantRequest, job_id: int) -> HttpResponse:
             return redirect("contacts:import_mapping", job_id=job.pk)
         return redirect("contacts:import_status", job_id=job.pk)
     try:
-        labels, rows = services.import_preview(
-            tenant=request.tenant, job=job, mapping_list=job.mapping
+        labels, scanned = services.import_preview(
+            tenant=request.tenant, job=job, mapping_list=job.mapping, limit=PREVIEW_SCAN_ROWS
         )
     except ImportFileError as exc:
         messages.error(request, str(exc))
         return redirect("contacts:import_mapping", job_id=job.pk)
+    _phones_for_people(job.mapping, scanned)
+    first = scanned[: settings.IMPORT_PREVIEW_ROWS]
+    problems = [row for row in scanned[len(first) :] if _has_problem(row)]
     return render(
-        request, "contacts/import/preview.html", {"job": job, "labels": labels, "rows": rows}
+        request,
+        "contacts/import/preview.html",
+        {
+            "job": job,
+            "labels": labels,
+            "rows": first,
+            "problem_rows": problems[:PREVIEW_PROBLEM_ROWS],
+            "more_problem_rows": max(0, len(problems) - PREVIEW_PROBLEM_ROWS),
+            "scanned": len(scanned),
+            "scanned_all": len(scanned) < PREVIEW_SCAN_ROWS,
+            "scan_limit": PREVIEW_SCAN_ROWS,
+            "warning_count": sum(1 for row in scanned for cell in row.cells if cell[1]),
+            "rejected_count": sum(1 for row in scanned if row.rejected),
+        },
     )
+
+
+def _has_problem(row: services.PreviewRow) -> bool:
+    return bool(row.rejected) or any(level for _text, level, _message in row.cells)
+
+
+def _phones_for_people(mapping_list: list[str], rows: list[services.PreviewRow]) -> None:
+    """Phones are stored as E.164 but shown everywhere in national format (03-1234-5678);
+    the preview shows them the way the contact page will."""
+    targets = [t for t in mapping_list if t]
+    columns = [i for i, target in enumerate(targets) if target in PHONE_TARGETS]
+    for row in rows:
+        for i in columns:
+            text, level, message = row.cells[i]
+            if text.startswith("+"):
+                row.cells[i] = (normalize.format_phone(text), level, message)
+
+
+def _report_head(job: ImportJob) -> list[list[str]]:
+    """The first lines of the error report (row, column, value, message, result), shown on
+    the result page so the problems are visible without opening the CSV."""
+    if not (job.rejected or job.warnings) or not job.error_report_path:
+        return []
+    try:
+        with default_storage.open(job.error_report_path, "rb") as fh:
+            text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+            lines = list(itertools.islice(csv.reader(text), 1, REPORT_LINES_SHOWN + 1))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+    return [line for line in lines if len(line) >= 5]
 
 
 def _status_context(request: TenantRequest, job: ImportJob) -> dict:
     undo_problem = ""
     if job.status == ImportStatus.DONE:
         undo_problem = services.undo_problem(tenant=request.tenant, job=job)
-    return {"job": job, "undo_problem": undo_problem}
+    report_lines = _report_head(job) if job.status == ImportStatus.DONE else []
+    return {
+        "job": job,
+        "undo_problem": undo_problem,
+        "saving_from": services.STAGE_SHARE,
+        "report_lines": report_lines,
+        "report_more": max(0, job.rejected + job.warnings - len(report_lines)),
+    }
 
 
 @require_perm("contacts.edit")
@@ -171,7 +258,11 @@ def import_progress(request: TenantRequest, job_id: int) -> HttpResponse:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse("contacts:import_status", kwargs={"job_id": job.pk})
         return response
-    return render(request, "contacts/import/partials/progress.html", {"job": job})
+    return render(
+        request,
+        "contacts/import/partials/progress.html",
+        {"job": job, "saving_from": services.STAGE_SHARE},
+    )
 
 
 @require_perm("contacts.edit")
