@@ -141,6 +141,11 @@ class Contact(TenantOwned, HasCustomFields):
     do_not_email = models.BooleanField(_("do not e-mail"), default=False)
     do_not_call = models.BooleanField(_("do not call"), default=False)
     do_not_mail = models.BooleanField(_("do not send mail (DM)"), default=False)
+    # The newest timeline entry's time (kept by services.timeline_add and the bulk stage
+    # change; back-filled by migration 0009): the advanced search's "last activity" range.
+    last_activity_at = models.DateTimeField(
+        _("last activity"), null=True, blank=True, editable=False
+    )
     search_text = models.TextField(default="", blank=True, editable=False)
     # n-grams of search_text, written by a database trigger (contacts/search/sql.py)
     search_vector = SearchVectorField(null=True, editable=False)
@@ -170,6 +175,11 @@ class Contact(TenantOwned, HasCustomFields):
             models.Index(fields=["tenant", "email_key"], name="contact_tenant_email_key"),
             models.Index(fields=["tenant", "phone"], name="contact_tenant_phone"),
             models.Index(fields=["tenant", "customer_code"], name="contact_tenant_customer_code"),
+            models.Index(
+                fields=["tenant", "last_activity_at"],
+                name="contact_tenant_last_activity",
+                condition=Q(deleted_at__isnull=True),
+            ),
             HasCustomFields.custom_fields_index("contact_custom_fields_gin"),
             GinIndex(fields=["tags"], name="contact_tags_gin"),
             GinIndex(fields=["search_vector"], name="contact_search_vector_gin"),
@@ -251,3 +261,4 @@ from .cti.models import CtiCall, CtiEvent, CtiExtension, CtiSettings  # noqa: E4
 from .dedupe.models import DuplicateDismissal  # noqa: E402, F401  (dedupe table)
 from .exports.models import *  # noqa: E402, F401, F403  (export tables)
 from .importers.models import ImportChange, ImportJob  # noqa: E402, F401  (import tables)
+from .savedviews.models import *  # noqa: E402, F401, F403  (saved views)

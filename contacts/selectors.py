@@ -13,15 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm.core import normalize
-from crm.core.models import Membership, Tenant
+from crm.core.customfields import FIELD_PREFIX, CustomFieldFilter, definitions_for
+from crm.core.models import CustomFieldDefinition, Membership, ObjectType, Tenant
 from crm.core.roles import Role
 
-from .models import Company, Contact, Interaction
+from .models import Company, Contact, Gender, Interaction, LifecycleStage
 from .search import search_companies, search_contacts
 
 # Under 'own_team', these roles are limited to their team's records. Admins and owners see
@@ -113,46 +115,231 @@ def access_deleted_company(
 
 
 # --- lists and filters ---------------------------------------------------------------------
+# The list's conditions, by query parameter name: the list page, the API, saved views and the
+# export all read these (through `contact_filters`), so a condition means the same everywhere.
+TEXT_PARAMS: tuple[str, ...] = (
+    *("q", "name", "email", "phone", "company_name", "prefecture", "customer_code", "source"),
+)
+MULTI_PARAMS = ("tag", "tag_any", "lifecycle_stage")
+DATE_RANGE_PARAMS = {
+    "created": ("created_from", "created_to"),
+    "last_activity": ("last_activity_from", "last_activity_to"),
+    "birth": ("birth_from", "birth_to"),
+}
+FLAG_PARAMS = ("do_not_email", "do_not_call", "do_not_mail")
+FILTER_PARAMS: tuple[str, ...] = (
+    *TEXT_PARAMS,
+    *MULTI_PARAMS,
+    "owner",
+    "company",
+    "gender",
+    *(name for pair in DATE_RANGE_PARAMS.values() for name in pair),
+    *FLAG_PARAMS,
+    "updated_since",
+)
+OWNER_ME = "me"
+OWNER_UNASSIGNED = "unassigned"
+GENDER_UNSPECIFIED = "unspecified"
+YES_VALUES = frozenset({"yes", "true", "1", "on"})
+NO_VALUES = frozenset({"no", "false", "0", "off"})
+MAX_VALUES = 50  # values per repeatable parameter (tags, stages)
+
+
+def _param_lists(params: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every parameter as a list of stripped strings: a QueryDict (?tag=a&tag=b), a DRF
+    query_params, a plain dict or a saved view's stored {"tag": ["a", "b"]}."""
+    out: dict[str, list[str]] = {}
+    getlist = getattr(params, "getlist", None)
+    for name in params:
+        values = getlist(name) if getlist is not None else params[name]
+        if not isinstance(values, (list, tuple)):
+            values = [values]
+        out[str(name)] = ["" if v is None else str(v).strip() for v in values]
+    return out
+
+
+def _split(values: list[str]) -> list[str]:
+    """Repeated parameters and comma-separated values alike ("a,b" = a and b)."""
+    items: list[str] = []
+    for value in values:
+        for part in value.replace("、", ",").replace("，", ",").split(","):
+            part = part.strip()
+            if part and part not in items:
+                items.append(part)
+    return items[:MAX_VALUES]
+
+
 @dataclass
 class ContactFilters:
-    """The built-in list filters (custom fields are CustomFieldFilter's). Every value is
-    optional; `errors` says which ones could not be read."""
+    """The contact list's conditions (see FILTER_PARAMS); they AND together. Every value is
+    optional; `errors` says, per parameter, what could not be read (that condition is then
+    left out, the rest still apply). `params` holds what was given, as typed, so a form can
+    show it again; `custom` the custom field filter (cf_<key>=) when built by
+    `contact_filters`."""
 
     q: str = ""
+    name: str = ""
     email: str = ""
     phone: str = ""
+    company_name: str = ""
+    prefecture: str = ""
     customer_code: str = ""
+    source: str = ""
     owner: int | None = None
-    lifecycle_stage: str = ""
-    tag: str = ""
+    owner_unassigned: bool = False
+    lifecycle_stages: list[str] = field(default_factory=list)
+    tags_all: list[str] = field(default_factory=list)
+    tags_any: list[str] = field(default_factory=list)
+    gender: str | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    last_activity_from: dt.date | None = None
+    last_activity_to: dt.date | None = None
+    birth_from: dt.date | None = None
+    birth_to: dt.date | None = None
+    do_not_email: bool | None = None
+    do_not_call: bool | None = None
+    do_not_mail: bool | None = None
     updated_since: dt.datetime | None = None
     company: int | None = None
+    custom: CustomFieldFilter | None = None
+    view: Any = None  # the SavedView whose conditions these are (?view=<id>), if any
+    params: dict[str, list[str]] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
 
+    # The first version's single-valued names, still read by callers.
+    @property
+    def lifecycle_stage(self) -> str:
+        return self.lifecycle_stages[0] if self.lifecycle_stages else ""
+
+    @property
+    def tag(self) -> str:
+        return self.tags_all[0] if self.tags_all else ""
+
+    @property
+    def owner_value(self) -> str:
+        """The owner condition as the form's select spells it."""
+        return (self.params.get("owner") or [""])[-1]
+
+    @property
+    def is_active(self) -> bool:
+        """Any condition given (whether or not it could be read)."""
+        return any(any(v for v in self.params.get(n, [])) for n in FILTER_PARAMS) or bool(
+            self.custom is not None and self.custom.active
+        )
+
+    def value(self, name: str) -> str:
+        """The last value given for `name`, as typed (for the form)."""
+        return (self.params.get(name) or [""])[-1]
+
+    def values(self, name: str) -> list[str]:
+        return _split(self.params.get(name, []))
+
+    def all_errors(self) -> dict[str, list[str]]:
+        """Built-in and custom field errors together, by parameter name (the API's 400)."""
+        merged = dict(self.errors)
+        if self.custom is not None:
+            merged.update(self.custom.errors)
+        return merged
+
     @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> ContactFilters:
+    def from_params(
+        cls, params: Mapping[str, Any], *, user_id: int | None = None
+    ) -> ContactFilters:
+        """Reads the built-in conditions (no database access). `user_id` is who "me" is.
+        Prefer `contact_filters`, which also resolves ?view=, checks the owner and reads the
+        custom field conditions."""
         from django.utils.dateparse import parse_datetime
         from django.utils.translation import gettext as _
 
-        def get(name: str) -> str:
-            value = params.get(name, "")
-            return str(value).strip() if value is not None else ""
+        lists = _param_lists(params)
+        filters = cls(params={n: v for n, v in lists.items() if n != "before"})
+        errors = filters.errors
 
-        filters = cls(
-            q=get("q"),
-            email=get("email"),
-            phone=get("phone"),
-            customer_code=get("customer_code"),
-            lifecycle_stage=get("lifecycle_stage"),
-            tag=get("tag"),
-        )
-        for name in ("owner", "company"):
-            raw = get(name)
-            if raw:
-                if raw.isdigit():
-                    setattr(filters, name, int(raw))
-                else:
-                    filters.errors[name] = [_("Give the id as a number.")]
+        def get(name: str) -> str:
+            return (lists.get(name) or [""])[-1]
+
+        for name in TEXT_PARAMS:
+            setattr(filters, name, get(name))
+        if filters.prefecture:
+            canonical = normalize.prefecture_name(filters.prefecture)
+            if canonical:
+                filters.prefecture = canonical
+            else:
+                errors["prefecture"] = [
+                    _("“%(value)s” is not a prefecture. Enter one like 東京都 or 大阪.")
+                    % {"value": filters.prefecture}
+                ]
+        filters.tags_all = _split(lists.get("tag", []))
+        filters.tags_any = _split(lists.get("tag_any", []))
+        stages = _split(lists.get("lifecycle_stage", []))
+        unknown = [s for s in stages if s not in LifecycleStage.values]
+        if unknown:
+            errors["lifecycle_stage"] = [
+                _("Unknown stage “%(value)s”. Use one of: %(stages)s.")
+                % {"value": unknown[0], "stages": ", ".join(LifecycleStage.values)}
+            ]
+        filters.lifecycle_stages = [s for s in stages if s in LifecycleStage.values]
+
+        owner = get("owner")
+        if owner == OWNER_UNASSIGNED:
+            filters.owner_unassigned = True
+        elif owner == OWNER_ME:
+            if user_id is None:
+                errors["owner"] = [_("“me” needs a signed-in user; give the owner's user id.")]
+            else:
+                filters.owner = user_id
+        elif owner:
+            if owner.isdigit():
+                filters.owner = int(owner)
+            else:
+                errors["owner"] = [_("Give the owner as a user id, “me” or “unassigned”.")]
+        raw = get("company")
+        if raw:
+            if raw.isdigit():
+                filters.company = int(raw)
+            else:
+                errors["company"] = [_("Give the id as a number.")]
+
+        gender = get("gender")
+        if gender == GENDER_UNSPECIFIED:
+            filters.gender = Gender.UNKNOWN.value
+        elif gender:
+            if gender in Gender.values:
+                filters.gender = gender
+            else:
+                errors["gender"] = [
+                    _("Unknown gender “%(value)s”. Use one of: %(values)s.")
+                    % {
+                        "value": gender,
+                        "values": ", ".join([*(g for g in Gender.values if g), GENDER_UNSPECIFIED]),
+                    }
+                ]
+
+        for start, end in DATE_RANGE_PARAMS.values():
+            for name in (start, end):
+                raw = get(name)
+                if not raw:
+                    continue
+                try:
+                    setattr(filters, name, normalize.parse_date(raw))
+                except normalize.NormalizationError as exc:
+                    errors[name] = [str(exc)]
+            low, high = getattr(filters, start), getattr(filters, end)
+            if low is not None and high is not None and low > high:
+                errors[end] = [_("The end date is before the start date.")]
+                setattr(filters, start, None)
+                setattr(filters, end, None)
+
+        for name in FLAG_PARAMS:
+            raw = get(name).lower()
+            if raw in YES_VALUES:
+                setattr(filters, name, True)
+            elif raw in NO_VALUES:
+                setattr(filters, name, False)
+            elif raw:
+                errors[name] = [_("Use “yes” or “no”.")]
+
         raw = get("updated_since")
         if raw:
             parsed = parse_datetime(raw)
@@ -163,7 +350,7 @@ class ContactFilters:
                 if day is not None:
                     parsed = dt.datetime.combine(day, dt.time())
             if parsed is None:
-                filters.errors["updated_since"] = [
+                errors["updated_since"] = [
                     _("Give a date and time like 2024-01-02T09:00:00+09:00 or 2024-01-02.")
                 ]
             else:
@@ -174,8 +361,121 @@ class ContactFilters:
             try:
                 filters.phone = normalize.normalize_phone(filters.phone)
             except normalize.NormalizationError as exc:
-                filters.errors["phone"] = [str(exc)]
+                errors["phone"] = [str(exc)]
         return filters
+
+
+def contact_filters(
+    *,
+    tenant: Tenant,
+    params: Mapping[str, Any],
+    membership: Membership | None = None,
+    definitions: list[CustomFieldDefinition] | None = None,
+) -> ContactFilters:
+    """THE reader of the contact list's query parameters (list page, API, export):
+    built-in conditions, custom field conditions (cf_<key>=) and ?view=<id>, whose saved
+    conditions are the base that parameters given next to it replace, key by key. A view
+    the member may not open (another tenant's, another user's private one) is a 404.
+    Queries: the custom field definitions unless given, the view when named, the owner
+    check when an owner id is given."""
+    from django.utils.translation import gettext as _
+
+    from .savedviews.selectors import access_saved_view
+
+    user_id = membership.user_id if membership is not None else None
+    lists = _param_lists(params)
+    view = None
+    raw_view = (lists.get("view") or [""])[-1]
+    if raw_view:
+        if not raw_view.isdigit():
+            raise Http404
+        view = access_saved_view(tenant=tenant, view_id=int(raw_view), user_id=user_id)
+        merged = _param_lists(view.params)
+        merged.update({n: v for n, v in lists.items() if n != "view"})
+        lists = merged
+    filters = ContactFilters.from_params(lists, user_id=user_id)
+    filters.view = view
+    if definitions is None:
+        definitions = definitions_for(tenant=tenant, object_type=ObjectType.CONTACT)
+    filters.custom = CustomFieldFilter(
+        definitions, {n: v[-1] for n, v in lists.items() if v and n.startswith(FIELD_PREFIX)}
+    )
+    if filters.owner is not None and "owner" not in filters.errors:
+        known = Membership.objects.filter(tenant=tenant, user_id=filters.owner).exists()
+        if not known:
+            filters.errors["owner"] = [
+                _("No member of this tenant has the user id %(id)s.") % {"id": filters.owner}
+            ]
+            filters.owner = None
+    return filters
+
+
+def _day_start(day: dt.date, tenant: Tenant) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=tenant.zone)
+
+
+def _filter_contacts(
+    qs: QuerySet[Contact], *, tenant: Tenant, filters: ContactFilters
+) -> QuerySet[Contact]:
+    bad = filters.errors
+    if filters.name:
+        text = filters.name.replace(" ", "").replace("\u3000", "")
+        kana = normalize.normalize_kana(text)
+        qs = qs.alias(
+            _full_name=Concat("last_name", "first_name"),
+            _full_kana=Concat("last_name_kana", "first_name_kana"),
+        ).filter(Q(_full_name__icontains=text) | Q(_full_kana__contains=kana))
+    if filters.email:
+        qs = qs.filter(email_key=normalize.email_match_key(filters.email) or filters.email.lower())
+    if filters.phone and "phone" not in bad:
+        qs = qs.filter(Q(phone=filters.phone) | Q(mobile=filters.phone))
+    if filters.company_name:
+        qs = qs.filter(
+            Q(company__name__icontains=filters.company_name)
+            | Q(company__name_kana__contains=normalize.normalize_kana(filters.company_name))
+        )
+    if filters.prefecture and "prefecture" not in bad:
+        qs = qs.filter(prefecture=filters.prefecture)
+    if filters.customer_code:
+        qs = qs.filter(customer_code=normalize.to_halfwidth(filters.customer_code))
+    if filters.source:
+        qs = qs.filter(source__icontains=filters.source)
+    if filters.owner_unassigned:
+        qs = qs.filter(owner__isnull=True)
+    elif filters.owner is not None:
+        qs = qs.filter(owner_id=filters.owner)
+    if filters.lifecycle_stages:
+        qs = qs.filter(lifecycle_stage__in=filters.lifecycle_stages)
+    if filters.tags_all:
+        qs = qs.filter(tags__contains=filters.tags_all)
+    if filters.tags_any:
+        qs = qs.filter(tags__overlap=filters.tags_any)
+    if filters.gender is not None:
+        qs = qs.filter(gender=filters.gender)
+    for column, start, end in (
+        ("created_at", filters.created_from, filters.created_to),
+        ("last_activity_at", filters.last_activity_from, filters.last_activity_to),
+    ):
+        # Days are the tenant's calendar days: [start 00:00, end + 1 day 00:00).
+        if start is not None:
+            qs = qs.filter(**{f"{column}__gte": _day_start(start, tenant)})
+        if end is not None:
+            qs = qs.filter(**{f"{column}__lt": _day_start(end + dt.timedelta(days=1), tenant)})
+    if filters.birth_from is not None:
+        qs = qs.filter(birth_date__gte=filters.birth_from)
+    if filters.birth_to is not None:
+        qs = qs.filter(birth_date__lte=filters.birth_to)
+    for flag in FLAG_PARAMS:
+        value = getattr(filters, flag)
+        if value is not None:
+            qs = qs.filter(**{flag: value})
+    if filters.updated_since is not None:
+        qs = qs.filter(updated_at__gte=filters.updated_since)
+    if filters.company is not None:
+        qs = qs.filter(company_id=filters.company)
+    if filters.custom is not None:
+        qs = filters.custom.apply(qs)
+    return qs
 
 
 def contact_list(
@@ -186,7 +486,8 @@ def contact_list(
     q: str = "",
     visible: bool = True,
 ) -> QuerySet[Contact]:
-    """Live contacts, newest first, with company and owner joined (constant queries)."""
+    """Live contacts matching `filters`, newest first, with company and owner joined
+    (constant queries). Record visibility applies first: conditions only narrow it."""
     qs = (
         visible_contacts(tenant, membership)
         if visible
@@ -195,22 +496,7 @@ def contact_list(
     filters = filters or ContactFilters(q=q)
     if filters.q:
         qs = search_contacts(tenant=tenant, q=filters.q, base_qs=qs)
-    if filters.email:
-        qs = qs.filter(email_key=normalize.email_match_key(filters.email) or filters.email.lower())
-    if filters.phone and "phone" not in filters.errors:
-        qs = qs.filter(Q(phone=filters.phone) | Q(mobile=filters.phone))
-    if filters.customer_code:
-        qs = qs.filter(customer_code=normalize.to_halfwidth(filters.customer_code))
-    if filters.owner is not None:
-        qs = qs.filter(owner_id=filters.owner)
-    if filters.lifecycle_stage:
-        qs = qs.filter(lifecycle_stage=filters.lifecycle_stage)
-    if filters.tag:
-        qs = qs.filter(tags__contains=[filters.tag])
-    if filters.updated_since is not None:
-        qs = qs.filter(updated_at__gte=filters.updated_since)
-    if filters.company is not None:
-        qs = qs.filter(company_id=filters.company)
+    qs = _filter_contacts(qs, tenant=tenant, filters=filters)
     return qs.select_related("company", "owner").order_by("-id")
 
 

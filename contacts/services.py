@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F as Field
 from django.db.models import Func, Q, QuerySet, Value
-from django.db.models.functions import Now
+from django.db.models.functions import Greatest, Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -402,6 +402,7 @@ def contact_bulk_change_stage(
         raise _validation("stage", _("Choose one of the lifecycle stages."))
     rows = _bulk_rows(tenant, contacts.select_for_update(of=("self",)), "lifecycle_stage")
     ids = [row["id"] for row in rows]
+    changed = [row["id"] for row in rows if row["lifecycle_stage"] != stage]
     Contact.objects.filter(tenant=tenant, id__in=ids).update(
         lifecycle_stage=stage, updated_at=Now()
     )
@@ -427,6 +428,10 @@ def contact_bulk_change_stage(
             for row in rows
             if row["lifecycle_stage"] != stage
         ]
+    )
+    # The field-change entries are timeline entries: they are the contacts' last activity.
+    Contact.objects.filter(tenant=tenant, id__in=changed).update(
+        last_activity_at=Greatest(Field("last_activity_at"), Value(now))
     )
     return len(ids)
 
@@ -621,6 +626,13 @@ def timeline_add(
         company_id = contact.company_id
     else:
         company_id = company.pk if company is not None else None
+    if contact is not None:
+        # The list's "last activity" is the newest entry; a back-dated one leaves it alone.
+        Contact.objects.filter(tenant=tenant, pk=contact.pk).update(
+            last_activity_at=Greatest(Field("last_activity_at"), Value(occurred_at))
+        )
+        if contact.last_activity_at is None or contact.last_activity_at < occurred_at:
+            contact.last_activity_at = occurred_at
     return Interaction.objects.create(
         tenant=tenant,
         contact=contact,

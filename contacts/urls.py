@@ -7,6 +7,7 @@ urlpatterns = [
     path("new/", views.contact_create, name="create"),
     path("import/", include("contacts.importers.urls")),
     path("exports/", include("contacts.exports.urls")),
+    path("views/", include("contacts.savedviews.urls")),
     path("bulk/", views.contact_bulk, name="bulk"),
     path("deleted/", views.deleted_list, name="deleted"),
     path("duplicates/", include("contacts.dedupe.urls")),

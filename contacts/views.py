@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.core.customfields import (
-    CustomFieldFilter,
     add_errors_to_form,
     definitions_for,
     display,
@@ -38,12 +37,13 @@ from .forms import (
     company_options,
     owner_choices,
 )
-from .models import InteractionKind, LifecycleStage
+from .models import Gender, InteractionKind, LifecycleStage
 
 PAGE_SIZE = 50
 # Custom fields shown as list columns (the first ones in display order); all can be filtered.
 LIST_CUSTOM_COLUMNS = 5
-FILTER_PARAMS = ("q", "owner", "lifecycle_stage", "tag")
+# The conditions in the list's top row; the rest live in the advanced search panel.
+BASIC_PARAMS = ("q", "owner", "tag")
 
 
 def _int(value: str) -> int | None:
@@ -59,14 +59,19 @@ def _querystring(params: QueryDict, *, drop: tuple[str, ...] = ("before",)) -> s
 
 @require_perm("contacts.view")
 def contact_list(request: TenantRequest) -> HttpResponse:
+    """The list with its conditions (basic row + the advanced search panel), the saved
+    views, keyset pages. A condition that cannot be read is explained next to its input and
+    left out; the others still apply and everything typed stays in the form."""
+    from .savedviews import conditions
+    from .savedviews.selectors import saved_views_for
+
     tenant = request.tenant
     definitions = definitions_for(tenant=tenant, object_type=ObjectType.CONTACT)
-    cf_filter = CustomFieldFilter(definitions, request.GET)
-    filters = selectors.ContactFilters.from_params(
-        {name: request.GET.get(name, "") for name in FILTER_PARAMS}
+    filters = selectors.contact_filters(
+        tenant=tenant, params=request.GET, membership=request.membership, definitions=definitions
     )
+    cf_filter = filters.custom
     qs = selectors.contact_list(tenant=tenant, membership=request.membership, filters=filters)
-    qs = cf_filter.apply(qs)
     before = _int(request.GET.get("before", ""))
     if before is not None:
         qs = qs.filter(id__lt=before)
@@ -76,7 +81,9 @@ def contact_list(request: TenantRequest) -> HttpResponse:
     columns = definitions[:LIST_CUSTOM_COLUMNS]
     for contact in contacts:
         contact.cf_cells = [display(d, contact.custom_fields.get(d.key)) for d in columns]  # type: ignore[attr-defined]
-    filtered = any(request.GET.get(name) for name in FILTER_PARAMS) or cf_filter.is_active
+    owners = owner_choices(tenant)[1:]
+    condition_params = conditions.condition_params(filters)
+    advanced = set(condition_params) - set(BASIC_PARAMS)
     return render(
         request,
         "contacts/list.html",
@@ -86,11 +93,26 @@ def contact_list(request: TenantRequest) -> HttpResponse:
             "q": filters.q,
             "next_before": next_before,
             "querystring": _querystring(request.GET),
+            "conditions_querystring": conditions.querystring(condition_params),
+            "chips": conditions.chips(filters, {str(k): v for k, v in owners}),
+            "filter_errors": [
+                (conditions.LABELS.get(name, name), messages_)
+                for name, messages_ in filters.errors.items()
+            ],
+            "text_inputs": conditions.text_inputs(filters),
+            "date_inputs": conditions.date_inputs(filters),
+            "flag_inputs": conditions.flag_inputs(filters),
+            "prefectures": [value for value, _label in PREFECTURE_CHOICES if value],
+            "advanced_open": bool(advanced or filters.all_errors()),
             "cf_headers": [(d.key, label_for(d)) for d in columns],
             "cf_filter": cf_filter,
-            "filtered": filtered,
-            "owners": owner_choices(tenant)[1:],
+            "filtered": filters.is_active,
+            "owners": owners,
             "stages": LifecycleStage.choices,
+            "genders": [(g, label) for g, label in Gender.choices if g],
+            "saved_views": list(saved_views_for(tenant=tenant, user_id=request.membership.user_id)),
+            "active_view": filters.view,
+            "save_name": request.GET.get("save_name", "")[:100],
             "bulk_form": BulkActionForm(tenant=tenant),
             "can_delete": has_perm(request.membership.role, "contacts.delete"),
             "can_edit": has_perm(request.membership.role, "contacts.edit"),

@@ -100,21 +100,58 @@ CONTACT_FILTERS = [
     OpenApiParameter("email", str, description="Exact e-mail (case-insensitive)."),
     OpenApiParameter("phone", str, description="Phone or mobile, in any format."),
     OpenApiParameter("customer_code", str),
-    OpenApiParameter("owner", int, description="Owner's user id."),
-    OpenApiParameter("lifecycle_stage", str, enum=["lead", "prospect", "customer", "churned"]),
-    OpenApiParameter("tag", str),
+    OpenApiParameter(
+        "owner", str, description="Owner's user id, `me` (the caller) or `unassigned`."
+    ),
+    OpenApiParameter(
+        "lifecycle_stage",
+        str,
+        many=True,
+        description="One or more of lead, prospect, customer, churned (repeat or comma-separate).",
+    ),
+    OpenApiParameter("tag", str, many=True, description="Has all of these tags."),
+    OpenApiParameter("tag_any", str, many=True, description="Has at least one of these tags."),
     OpenApiParameter("company", int),
     OpenApiParameter("updated_since", OpenApiTypes.DATETIME),
+    OpenApiParameter("name", str, description="Part of the name or kana (hiragana matches)."),
+    OpenApiParameter("company_name", str, description="Part of the company's name or kana."),
+    OpenApiParameter("prefecture", str, description="A prefecture, with or without 都/府/県."),
+    OpenApiParameter("source", str, description="Part of the source."),
+    OpenApiParameter("gender", str, enum=["male", "female", "other", "unspecified"]),
+    *[
+        OpenApiParameter(
+            name,
+            str,
+            description="A date (2024-04-01, 2024/4/1, 令和6年4月1日); ranges are inclusive days.",
+        )
+        for name in (
+            "created_from",
+            "created_to",
+            "last_activity_from",
+            "last_activity_to",
+            "birth_from",
+            "birth_to",
+        )
+    ],
+    *[OpenApiParameter(name, str, enum=["yes", "no"]) for name in selectors.FLAG_PARAMS],
+    OpenApiParameter(
+        "view",
+        int,
+        description="A saved view's id: its conditions, replaced key by key by any given here.",
+    ),
 ]
 
 
 @extend_schema_view(list=extend_schema(parameters=CONTACT_FILTERS))
 class ContactViewSet(_CustomFieldsViewMixin, viewsets.ModelViewSet):
     """Contacts. The list filters by `q`, `email`, `phone` (any format), `customer_code`,
-    `owner`, `lifecycle_stage`, `tag`, `company`, `updated_since`, and by custom fields:
-    `?cf_<key>=value` (equals; for multiple select: contains the option), `?cf_<key>__gte=` /
-    `__lte=` for numbers and dates. DELETE is a soft delete (restorable for 30 days in the
-    app). Which records a caller sees follows the tenant's record visibility."""
+    `owner` (id, `me`, `unassigned`), `lifecycle_stage` (several), `tag` (all of), `tag_any`,
+    `company`, `updated_since`, `name`, `company_name`, `prefecture`, `source`, `gender`,
+    date ranges `created_from`/`_to`, `last_activity_from`/`_to`, `birth_from`/`_to`,
+    `do_not_email` / `do_not_call` / `do_not_mail` (yes/no), a saved view `view=<id>`, and
+    by custom fields: `?cf_<key>=value` (equals; for multiple select: contains the option),
+    `?cf_<key>__gte=` / `__lte=` for numbers and dates. DELETE is a soft delete (restorable
+    for 30 days in the app). Which records a caller sees follows the tenant's record visibility."""
 
     serializer_class = ContactSerializer
     object_type = ObjectType.CONTACT
@@ -128,11 +165,16 @@ class ContactViewSet(_CustomFieldsViewMixin, viewsets.ModelViewSet):
             return selectors.deleted_contacts(tenant=self.tenant, membership=membership)
         if self.action != "list":
             return selectors.contact_list(tenant=self.tenant, membership=membership)
-        filters = selectors.ContactFilters.from_params(self.request.query_params)
-        if filters.errors:
-            raise serializers.ValidationError(filters.errors)
-        qs = selectors.contact_list(tenant=self.tenant, membership=membership, filters=filters)
-        return self._custom_field_filter(qs)
+        filters = selectors.contact_filters(
+            tenant=self.tenant,
+            params=self.request.query_params,
+            membership=membership,
+            definitions=self.custom_field_definitions(),
+        )
+        errors = filters.all_errors()
+        if errors:
+            raise serializers.ValidationError(errors)
+        return selectors.contact_list(tenant=self.tenant, membership=membership, filters=filters)
 
     def perform_create(self, serializer: Any) -> None:
         with api_errors():

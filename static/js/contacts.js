@@ -33,3 +33,20 @@ document.addEventListener("DOMContentLoaded", () => {
     select.addEventListener("change", () => select.form.submit());
   });
 });
+
+// Contact list search: leave empty inputs out of the URL (shorter links to share and save).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-strip-empty]").forEach((form) => {
+    form.addEventListener("submit", () => {
+      form.querySelectorAll("input, select").forEach((el) => {
+        if (el.name && !el.value && el.type !== "checkbox") el.disabled = true;
+      });
+    });
+  });
+  // Coming back with the browser's Back button must not find them still switched off.
+  window.addEventListener("pageshow", () => {
+    document.querySelectorAll("form[data-strip-empty] [disabled]").forEach((el) => {
+      el.disabled = false;
+    });
+  });
+});
