@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -38,6 +39,7 @@ PREVIEW_SCAN_ROWS = 1000
 PREVIEW_PROBLEM_ROWS = 20
 PHONE_TARGETS = ("phone", "mobile")
 REPORT_LINES_SHOWN = 10  # error report lines on the result page (the CSV has them all)
+FIND_SCAN_ROWS = 20_000  # how far into the file the result page looks to link a warning
 
 
 class UploadForm(StyledFormMixin, forms.Form):
@@ -78,7 +80,8 @@ def import_upload(request: TenantRequest) -> HttpResponse:
                 require_valid_mapping=False,
             )
         except ImportFileError as exc:
-            form.add_error("file", str(exc))
+            # The browser cannot keep the chosen file after a refusal: name it in the message.
+            form.add_error("file", _("“%(name)s”: %(error)s") % {"name": upload.name, "error": exc})
         else:
             return redirect("contacts:import_mapping", job_id=job.pk)
     jobs = ImportJob.objects.filter(tenant=request.tenant).select_related("created_by")
@@ -89,15 +92,19 @@ def import_upload(request: TenantRequest) -> HttpResponse:
     )
 
 
-def _example_values(job: ImportJob) -> list[list[str]]:
-    """The first few values of each column, so a column whose header we did not recognize
-    can be told apart by what it holds (a date, a car model, a note...)."""
-    info = readers.SourceInfo(
+def _source_info(job: ImportJob) -> readers.SourceInfo:
+    return readers.SourceInfo(
         format=job.file_format,
         encoding=job.encoding,
         delimiter=job.delimiter or ",",
         size=job.file_size,
     )
+
+
+def _example_values(job: ImportJob) -> list[list[str]]:
+    """The first few values of each column, so a column whose header we did not recognize
+    can be told apart by what it holds (a date, a car model, a note...)."""
+    info = _source_info(job)
     try:
         with default_storage.open(job.source_path, "rb") as fh:
             _header, sample = readers.read_header_and_sample(fh, info, EXAMPLE_ROWS)
@@ -227,11 +234,49 @@ def _report_head(job: ImportJob) -> list[list[str]]:
     return [line for line in lines if len(line) >= 5]
 
 
+def _find_queries(job: ImportJob, lines: list[list[str]]) -> dict[str, str]:
+    """For report lines about imported rows (warnings): what to search the contact list for
+    to open that contact (the row's e-mail, else phone, else name, as in the file), so a
+    value left empty can be fixed in two clicks. Reads the source file only up to the last
+    such row, and not past FIND_SCAN_ROWS."""
+    wanted = {int(line[0]) for line in lines if line[1] and line[0].isdigit()}
+    wanted = {n for n in wanted if n <= FIND_SCAN_ROWS}
+    if not wanted or not job.source_path:
+        return {}
+    columns = [
+        [i for i, target in enumerate(job.mapping) if target == name]
+        for name in ("email", "phone", "mobile", "full_name", "last_name")
+    ]
+    found: dict[str, str] = {}
+    try:
+        with default_storage.open(job.source_path, "rb") as fh:
+            rows = readers.iter_rows(fh, _source_info(job))
+            for number, cells in enumerate(itertools.islice(rows, max(wanted)), start=1):
+                if number not in wanted:
+                    continue
+                for indexes in columns:
+                    value = next((cells[i].strip() for i in indexes if i < len(cells)), "")
+                    if value:
+                        found[str(number)] = value
+                        break
+    except (ImportFileError, OSError):
+        return found
+    return found
+
+
 def _status_context(request: TenantRequest, job: ImportJob) -> dict:
     undo_problem = ""
     if job.status == ImportStatus.DONE:
         undo_problem = services.undo_problem(tenant=request.tenant, job=job)
     report_lines = _report_head(job) if job.status == ImportStatus.DONE else []
+    queries = _find_queries(job, report_lines)
+    list_url = reverse("contacts:list")
+
+    def find_url(line: list[str]) -> str:
+        query = queries.get(line[0])
+        return f"{list_url}?{urlencode({'q': query})}" if query else ""
+
+    report_lines = [[*line[:5], find_url(line)] for line in report_lines]
     return {
         "job": job,
         "undo_problem": undo_problem,

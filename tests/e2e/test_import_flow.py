@@ -166,8 +166,8 @@ def test_a_new_user_imports_a_cp932_list_fixes_a_warning_and_undoes_an_import(
     assert len(lines) == count("warnings") + count("rejected")
     assert all(line[0].isdigit() and 2 <= int(line[0]) <= len(data_rows) + 1 for line in lines)
 
-    # 7. Fix a warning: a birth date that does not exist was left empty; open that contact
-    # and type the right date.
+    # 7. Fix a warning: a birth date that does not exist was left empty. The result page
+    # lists it with a link to find that contact; open it and type the right date.
     birth_col = header.index("生年月日")
     email_col = header.index("メールアドレス")
     bad_dates = [line for line in lines if line[1] == "生年月日"]
@@ -176,7 +176,10 @@ def test_a_new_user_imports_a_cp932_list_fixes_a_warning_and_undoes_an_import(
     source = _sample_rows()[row_number - 1]
     assert source[birth_col] == bad_dates[0][2]
     email = source[email_col].strip()
-    page.goto(f"{base}/contacts/?q={email}")
+    line = page.locator(f"[data-testid=report-line][data-row='{row_number}']")
+    expect(line).to_contain_text(bad_dates[0][2])
+    line.get_by_test_id("find-contact").click()
+    expect(page.get_by_test_id("contact-row")).to_have_count(1)
     page.get_by_test_id("contact-row").first.locator("a").first.click()
     page.locator("main a[href$='/edit/']").first.click()
     expect(page.locator("input[name=birth_date]")).to_have_value("")
@@ -265,6 +268,7 @@ def test_bad_files_get_a_clear_message_in_the_users_language_and_nothing_is_stor
         _upload(english_page, base, path)
         error = english_page.get_by_test_id("error-file")
         expect(error).to_contain_text(message)
+        expect(error).to_contain_text(path.name)  # which file was refused
         # still on the upload page, with the file input there to choose another file
         expect(english_page).to_have_url(re.compile(r"/contacts/import/$"))
         expect(english_page.locator("input[name=file]")).to_be_visible()
