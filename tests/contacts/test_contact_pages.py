@@ -81,6 +81,8 @@ def test_the_list_pages_by_keyset_and_keeps_the_filters(member_client, tenant, m
 def test_the_list_page_runs_a_constant_number_of_queries(
     member_client, tenant, member, django_assert_num_queries
 ) -> None:
+    from contacts.savedviews.services import saved_view_create
+
     url = reverse("contacts:list")
     make_contact(tenant)
     member_client.get(url)  # warm the session
@@ -89,12 +91,24 @@ def test_the_list_page_runs_a_constant_number_of_queries(
 
     with CaptureQueriesContext(connection) as few:
         html(member_client.get(url))
+    # An advanced search with a saved view open: the same count with 1 or 13 rows.
+    with tenant_context(tenant):
+        view = saved_view_create(tenant=tenant, owner=member, name="x", params={"tag": ["x"]})
+    advanced = {"view": view.pk, "tag_any": "x,y", "lifecycle_stage": "lead,prospect"}
+    advanced |= {"owner": "me", "created_from": "2020-01-01", "do_not_call": "no"}
+    make_contact(tenant, owner=member.pk, tags=["x"])
+    with CaptureQueriesContext(connection) as few_advanced:
+        html(member_client.get(url, advanced))
     for i in range(12):
         with tenant_context(tenant):
             company = company_create(tenant=tenant, name=f"会社{i}")
+            saved_view_create(tenant=tenant, owner=member, name=f"v{i}", params={}, is_shared=True)
         make_contact(tenant, company=company.pk, owner=member.pk, tags=["x"])
     with django_assert_num_queries(len(few.captured_queries)):
         html(member_client.get(url))
+    with django_assert_num_queries(len(few_advanced.captured_queries)):
+        response = member_client.get(url, advanced)
+    assert len(response.context["contacts"]) == 13
 
 
 def test_the_detail_page_runs_a_constant_number_of_queries(
