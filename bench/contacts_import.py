@@ -11,7 +11,10 @@
 3. `python manage.py import_contacts --tenant bench FILE` in a child process (the same code
    the Celery job runs), into a tenant emptied first: wall-clock time, and peak RSS from
    os.wait4's rusage of that child.
-4. Prints a JSON line with the figures and the ratio (goal: import <= 3x COPY, RSS < 1 GiB).
+4. With --seed-demo: `python manage.py seed_demo --tenant bench-seed --contacts N` in a
+   child process into an emptied tenant, timed the same way (ratio against the same COPY).
+5. Prints a JSON line with the figures, the ratios, the server's memory/WAL settings and the
+   load average before and after (goal: import <= 3x COPY, RSS < 1 GiB).
 """
 
 from __future__ import annotations
@@ -162,6 +165,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the CSV and the contacts")
+    parser.add_argument(
+        "--seed-demo", action="store_true", help="also time seed_demo for the same row count"
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -180,14 +186,27 @@ def main() -> None:
     if not database_url:
         raise SystemExit("set DATABASE_URL (source <(grep export /tmp/services.out))")
 
-    tenant = Tenant.objects.filter(slug="bench").first()
-    if tenant is None:
-        owner, _ = User.objects.get_or_create(email="bench@example.com")
-        tenant = tenant_create(name="Benchmark", owner=owner, slug="bench")
-    with tenant_context(tenant):
-        Contact.objects.filter(tenant=tenant).delete()
-        Company.objects.filter(tenant=tenant).delete()
+    def emptied_tenant(slug: str, name: str) -> None:
+        tenant = Tenant.objects.filter(slug=slug).first()
+        if tenant is None:
+            owner, _ = User.objects.get_or_create(email=f"{slug}@example.com")
+            tenant = tenant_create(name=name, owner=owner, slug=slug)
+        with tenant_context(tenant):
+            Contact.objects.filter(tenant=tenant).delete()
+            Company.objects.filter(tenant=tenant).delete()
+
+    emptied_tenant("bench", "Benchmark")
+    if args.seed_demo:
+        emptied_tenant("bench-seed", "Benchmark seed_demo")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)"
+            " FROM unnest(ARRAY['shared_buffers', 'max_wal_size', 'checkpoint_timeout',"
+            " 'work_mem', 'maintenance_work_mem']) AS name"
+        )
+        server_settings = cursor.fetchone()[0]
     connection.close()
+    load_before = os.getloadavg()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-import-"))
     csv_path = workdir / f"contacts_{args.rows}.csv"
@@ -215,6 +234,26 @@ def main() -> None:
         env,
     )
     summary = json.loads(output.strip().splitlines()[-1])
+    seed: dict[str, object] = {}
+    if args.seed_demo:
+        seed_seconds, seed_rss, seed_out = timed_child(
+            [
+                sys.executable,
+                "manage.py",
+                "seed_demo",
+                "--tenant",
+                "bench-seed",
+                "--contacts",
+                str(args.rows),
+            ],
+            env,
+        )
+        seed = {
+            "seed_demo_s": round(seed_seconds, 2),
+            "seed_demo_ratio": round(seed_seconds / copy_seconds, 2),
+            "seed_demo_peak_rss_mib": round(seed_rss / 2**20),
+            "seed_demo_output": seed_out.strip().splitlines()[-1],
+        }
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
@@ -227,6 +266,10 @@ def main() -> None:
         "ratio": round(import_seconds / copy_seconds, 2),
         "peak_rss_mib": round(import_rss / 2**20),
         "import": summary,
+        **seed,
+        "server": server_settings,
+        "load_avg_before": [round(x, 2) for x in load_before],
+        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
         "goal": "import <= 3x COPY, peak RSS < 1024 MiB",
     }
     print(json.dumps(result, ensure_ascii=False))

@@ -358,6 +358,8 @@ def seed_contacts(*, tenant: Tenant, contacts: int = 200, **_: Any) -> None:
     )
     number = "lpad(g.n::text, greatest(7, length(g.n::text)), '0')"
     with connection.cursor() as cursor:
+        # The ORDER BY (ids follow the row numbers) sorts in memory up to a few 100k rows.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SELECT set_config('app.defer_search_vector', 'on', true)")
         cursor.execute(
             f"""
