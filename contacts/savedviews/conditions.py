@@ -130,7 +130,7 @@ def chips(filters: ContactFilters, owners: dict[str, str]) -> list[Chip]:
     return out
 
 
-DATE_HINT = gettext_lazy("e.g. 2024/4/1 or 令和6年4月1日")
+DATE_HINT = "2024/4/1"  # the full spelling help is one line under the ranges
 
 
 @dataclass
