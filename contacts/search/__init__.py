@@ -95,16 +95,20 @@ def search_contacts(
     qs = qs.filter(recheck)
     if use_index is None:
         use_index = index_usable(qs.db)
-    indexed = [term.tsquery for term in words if term.tsquery]
-    if use_index and indexed and not _common_in_newest(base_qs.filter(tenant=tenant), words):
-        for tsquery in indexed:
-            qs = qs.filter(_Matches(F("search_vector"), _TsQuery(Value(tsquery))))
+    indexed = [term for term in words if term.lexeme_sets]
+    if use_index and indexed:
+        common, counts = _probe(base_qs.filter(tenant=tenant), words)
+        if not common:
+            for term in indexed:
+                tsquery = term.tsquery_for(counts)
+                qs = qs.filter(_Matches(F("search_vector"), _TsQuery(Value(tsquery))))
     return qs.order_by("-id")
 
 
-def _common_in_newest(qs: QuerySet[Contact], words: list[Term]) -> bool:
-    """At least PROBE_COMMON of the newest PROBE_ROWS contacts of `qs` match every word: one
-    query walking the (tenant, id) index, a few milliseconds."""
+def _probe(qs: QuerySet[Contact], words: list[Term]) -> tuple[bool, dict[str, int]]:
+    """Over the newest PROBE_ROWS contacts of `qs` (one query walking the (tenant, id)
+    index, a few milliseconds): whether at least PROBE_COMMON match every word, and in how
+    many each n-gram of a long word occurs (so the tsquery can keep the rarest ones)."""
     newest, params = qs.order_by("-id").values("search_text")[:PROBE_ROWS].query.sql_with_params()
     conditions = []
     values: list[str] = []
@@ -113,14 +117,13 @@ def _common_in_newest(qs: QuerySet[Contact], words: list[Term]) -> bool:
             "(" + " OR ".join("strpos(w.search_text, %s) > 0" for _ in term.variants) + ")"
         )
         values += term.variants
-    sql = (
-        f"SELECT count(*) >= %s FROM (SELECT w.search_text FROM ({newest}) w"
-        f" WHERE {' AND '.join(conditions)} LIMIT %s) hits"
-    )
+    grams = list(dict.fromkeys(g for term in words for g in term.grams_to_count()))
+    counted = "".join(", count(*) FILTER (WHERE strpos(w.search_text, %s) > 0)" for _ in grams)
+    sql = f"SELECT count(*) FILTER (WHERE {' AND '.join(conditions)}){counted} FROM ({newest}) w"
     with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, [PROBE_COMMON, *params, *values, PROBE_COMMON])
+        cursor.execute(sql, [*values, *grams, *params])
         row = cursor.fetchone()
-    return bool(row and row[0])
+    return row[0] >= PROBE_COMMON, dict(zip(grams, row[1:], strict=True))
 
 
 def search_companies(*, tenant: Tenant, q: str, base_qs: QuerySet[Company]) -> QuerySet[Company]:

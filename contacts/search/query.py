@@ -42,9 +42,10 @@ def _cover(grams: list[str]) -> list[str]:
     return picked
 
 
-def lexemes(word: str) -> list[str]:
+def all_lexemes(word: str) -> list[str]:
     """The index lexemes a folded word (no spaces) must all have to contain it. Empty when the
-    index cannot help (one ASCII character): the caller then relies on the recheck alone."""
+    index cannot help (one ASCII character): the caller then relies on the recheck alone.
+    Any subset narrows correctly too (the recheck is exact)."""
     if len(word) == 1:
         return [word] if not word.isascii() else []
     found: list[str] = []
@@ -56,12 +57,25 @@ def lexemes(word: str) -> list[str]:
         word[i : i + 2] for i in range(len(word) - 1) if not (i in inside and i + 1 in inside)
     ]
     found += _cover(bigrams)
-    unique = list(dict.fromkeys(found))
+    return list(dict.fromkeys(found))
+
+
+def lexemes(word: str) -> list[str]:
+    """`all_lexemes`, at most MAX_LEXEMES_PER_VARIANT of them when nothing better is known:
+    the longest (digit) grams first, rare enough to narrow, few enough to keep the GIN
+    intersection and the planner's estimate sane. `Term.tsquery_for` picks by measured
+    frequency instead."""
+    unique = all_lexemes(word)
     if len(unique) > MAX_LEXEMES_PER_VARIANT:
-        # Keep the ends and the longest (digit) grams: rare enough to narrow, few enough to
-        # keep the GIN intersection and the planner's estimate sane.
         unique = sorted(unique, key=len, reverse=True)[:MAX_LEXEMES_PER_VARIANT]
     return unique
+
+
+# A GIN scan reads the whole posting list of every lexeme it is given: a two-letter romaji
+# gram ('ta', 'ko') is in a quarter of all rows, and six of them cost 30-90 ms on 1,000,000
+# contacts where the two rarest grams of the same e-mail address cost 8 ms (measured). With
+# frequencies from the probe (contacts.search._probe) a long word keeps its rarest grams.
+PICKED_LEXEMES = 3
 
 
 def _quote(lexeme: str) -> str:
@@ -72,10 +86,42 @@ def _quote(lexeme: str) -> str:
 class Term:
     """One word of the query: the spellings it may be stored as (folded, as typed, in
     hiragana, in full-width letters, as phone digits) — the substrings a contact's
-    `search_text` is checked for — and the n-gram tsquery any of them matches."""
+    `search_text` is checked for — and the n-grams of the spellings the index knows (an
+    empty tuple when the index cannot narrow the word: it is matched by the recheck only)."""
 
     variants: tuple[str, ...]
-    tsquery: str  # '' when no variant has lexemes (the word is matched by the recheck only)
+    lexeme_sets: tuple[tuple[str, ...], ...]
+
+    @property
+    def tsquery(self) -> str:
+        """Any indexed spelling: an OR of ANDs of its (capped) n-grams."""
+        return self._tsquery([_capped(s) for s in self.lexeme_sets])
+
+    def grams_to_count(self) -> list[str]:
+        return [g for s in self.lexeme_sets if len(s) > PICKED_LEXEMES for g in s]
+
+    def tsquery_for(self, counts: dict[str, int]) -> str:
+        """Like `tsquery`, but a spelling with many n-grams keeps the PICKED_LEXEMES that are
+        rarest in `counts` (matches among the newest contacts; ties keep word order)."""
+        picked = []
+        for grams in self.lexeme_sets:
+            if len(grams) > PICKED_LEXEMES and all(g in counts for g in grams):
+                order = sorted(range(len(grams)), key=lambda i: counts[grams[i]])
+                grams = tuple(grams[i] for i in sorted(order[:PICKED_LEXEMES]))
+            else:
+                grams = tuple(_capped(grams))
+            picked.append(list(grams))
+        return self._tsquery(picked)
+
+    @staticmethod
+    def _tsquery(sets: list[list[str]]) -> str:
+        return " | ".join("(" + " & ".join(_quote(x) for x in s) + ")" for s in sets)
+
+
+def _capped(grams: tuple[str, ...]) -> list[str]:
+    if len(grams) > MAX_LEXEMES_PER_VARIANT:
+        return sorted(grams, key=len, reverse=True)[:MAX_LEXEMES_PER_VARIANT]
+    return list(grams)
 
 
 _KATAKANA = re.compile(r"[ァ-ヶ]")
@@ -122,15 +168,15 @@ def terms(q: str) -> list[Term]:
         variants = [v for v in dict.fromkeys(variants) if v]
         if not variants:
             continue
-        parts: list[str] = []
+        sets: list[tuple[str, ...]] = []
         for variant in variants:
-            found = lexemes(variant)
+            found = all_lexemes(variant)
             if not found:
-                parts = []
+                sets = []
                 break  # one variant the index cannot narrow: the word is recheck-only
-            parts.append("(" + " & ".join(_quote(x) for x in found) + ")")
+            sets.append(tuple(found))
         spellings = [s for s in _stored_spellings(variants[0]) if s not in variants]
-        result.append(Term(variants=tuple(variants + spellings), tsquery=" | ".join(parts)))
+        result.append(Term(variants=tuple(variants + spellings), lexeme_sets=tuple(sets)))
     return result
 
 

@@ -191,3 +191,22 @@ def test_the_probe_sees_only_the_active_tenant(tenant, other_tenant) -> None:
 def test_a_word_the_index_cannot_narrow_is_checked_by_substring_only() -> None:
     assert [t.tsquery for t in terms("a 3")] == ["", ""]
     assert terms("サクラ")[0].variants == ("サクラ", "さくら")
+
+
+def test_a_long_word_keeps_its_rarest_grams_for_the_index() -> None:
+    (term,) = terms("hanako.fuj")
+    assert term.lexeme_sets == (("ha", "na", "ko", ".f", "uj"),)
+    counts = {"ha": 229, "na": 400, "ko": 552, ".f": 133, "uj": 96}
+    assert term.tsquery_for(counts) == "('ha' & '.f' & 'uj')"
+    assert term.tsquery_for({}) == term.tsquery  # no counts: the default grams
+
+
+def test_a_rare_long_word_is_found_with_its_picked_grams(tenant) -> None:
+    make_contact(tenant, last_name="鈴木", email="takuya.suzuki375@yahoo.co.jp")
+    make_contact(tenant, last_name="鈴木", email="takuya.suzuki@yahoo.co.jp")
+    with tenant_context(tenant):
+        qs = search_contacts(
+            tenant=tenant, q="suzuki375@yahoo", base_qs=selectors.visible_contacts(tenant, None)
+        )
+        assert "@@" in str(qs.query)
+        assert [c.email for c in qs] == ["takuya.suzuki375@yahoo.co.jp"]
