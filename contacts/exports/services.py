@@ -22,7 +22,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -258,6 +258,16 @@ def export_run(*, tenant: Tenant, job_id: int) -> ExportJob:
             )
         except ExportError as exc:
             _fail(job, str(exc), name)
+        except Http404:
+            # A saved view the query names was deleted or unshared since the job was asked.
+            _fail(
+                job,
+                _(
+                    "A saved view this export was filtered by is gone or no longer shared "
+                    "with you. Open the list again and export from there."
+                ),
+                name,
+            )
         except Exception as exc:
             _fail(job, _("The export failed (%(error)s). Try again.") % {"error": exc}, name)
             raise
