@@ -21,6 +21,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import IO, Any, Protocol
 
+from rest_framework.utils.encoders import JSONEncoder
+
 from crm.core.models import CustomFieldDefinition
 
 # Leading characters a spreadsheet reads as the start of a formula (or that hide one).
@@ -209,8 +211,10 @@ class JsonLinesWriter:
         raise TypeError("JSON Lines takes records")
 
     def write_records(self, records: Iterable[dict[str, Any]]) -> None:
+        # DRF's encoder: decimals, dates and the like come out exactly as the API renders
+        # them.
         lines = "".join(
-            json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+            json.dumps(record, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":")) + "\n"
             for record in records
         )
         self.out.write(lines.encode("utf-8"))

@@ -143,9 +143,17 @@ def test_xlsx_loads_with_the_same_columns_and_values(tenant, sample) -> None:
 
 
 def test_json_lines_are_exactly_the_api_representation(tenant, sample, api_client) -> None:
+    field(tenant, "score", "decimal")
+    field(tenant, "since", "date")
+    field(tenant, "seen_at", "datetime")
+    make_contact(
+        tenant,
+        last_name="小数",
+        custom_fields={"score": "12.50", "since": "令和6年4月1日", "seen_at": "2024-04-01 09:30"},
+    )
     data, _result = export(tenant, "jsonl")
     lines = [json.loads(line) for line in data.decode("utf-8").splitlines()]
-    assert len(lines) == 2
+    assert len(lines) == 3
     for line in lines:
         api = api_client.get(reverse("contact-detail", kwargs={"pk": line["id"]})).json()
         assert list(line) == list(api)
@@ -156,6 +164,9 @@ def test_json_lines_are_exactly_the_api_representation(tenant, sample, api_clien
         "visits": 3,
         "vip": True,
         "hobbies": ["釣り", "読書"],
+        "score": None,
+        "since": None,
+        "seen_at": None,
     }
     assert taro["company"] == {"id": sample["company"].pk, "name": "青空商事株式会社"}
 
