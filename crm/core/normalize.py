@@ -63,10 +63,20 @@ def normalize_phone(value: str, region: str = "JP") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# A stored Japanese number in E.164: the country code and national number can be read
+# off directly. phonenumbers.parse costs ~35 µs of the ~50 µs of a format, and the contact
+# list formats 50 numbers a page.
+_JP_E164 = re.compile(r"\+81([1-9][0-9]{8,9})")
+
+
 def format_phone(e164: str) -> str:
     """Stored E.164 to what people read: national format for Japan, international otherwise."""
     if not e164:
         return ""
+    japanese = _JP_E164.fullmatch(e164)
+    if japanese:
+        number = phonenumbers.PhoneNumber(country_code=81, national_number=int(japanese[1]))
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
