@@ -1,0 +1,1 @@
+"""Products (商品管理) and their suppliers (仕入先)."""
