@@ -39,6 +39,7 @@ from .forms import (
     owner_choices,
 )
 from .models import Gender, InteractionKind, LifecycleStage
+from .panels import detail_panels
 
 PAGE_SIZE = 50
 # Custom fields shown as list columns (the first ones in display order); all can be filtered.
@@ -215,6 +216,9 @@ def contact_detail(request: TenantRequest, contact_id: int) -> HttpResponse:
             "call_form": CallForm(),
             "can_edit": has_perm(request.membership.role, "contacts.edit"),
             "can_delete": has_perm(request.membership.role, "contacts.delete"),
+            "panels": detail_panels(
+                on="contact", tenant=tenant, membership=request.membership, obj=contact
+            ),
             **_timeline_context(request, entries, cursor, kind),
         },
     )

@@ -23,6 +23,7 @@ from crm.core.roles import has_perm
 from . import selectors, services
 from .forms import TIMELINE_KIND_CHOICES, CompanyForm
 from .models import InteractionKind
+from .panels import detail_panels
 
 PAGE_SIZE = 50
 
@@ -91,6 +92,9 @@ def company_detail(request: TenantRequest, company_id: int) -> HttpResponse:
             "kind_choices": TIMELINE_KIND_CHOICES,
             "can_edit": has_perm(request.membership.role, "contacts.edit"),
             "can_delete": has_perm(request.membership.role, "contacts.delete"),
+            "panels": detail_panels(
+                on="company", tenant=tenant, membership=request.membership, obj=company
+            ),
         },
     )
 
