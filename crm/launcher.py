@@ -133,6 +133,11 @@ def start_postgres() -> tuple[str, object | None]:
         for db in ("crm",):
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db]).fetchone():
                 conn.execute(f"CREATE DATABASE {db} OWNER {APP_ROLE}")
+    from crm.pg_provision import DATABASES, provision
+
+    for db in DATABASES:
+        with psycopg.connect(server.get_uri(db), autocommit=True) as conn:
+            provision(conn)
     url = f"postgresql://{APP_ROLE}@{quote(socket_dir, safe='')}/crm"
     return url, server
 
