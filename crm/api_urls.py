@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("crm.core.api.urls")),
     path("", include("contacts.api.urls")),
     path("cti/", include("contacts.cti.urls_api")),
+    path("", include("sales.api_urls")),
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("crm.core.urls")),
     path("settings/", include(("crm.core.urls_settings", "settings"))),
     path("contacts/", include(("contacts.urls", "contacts"))),
+    path("sales/", include(("sales.urls", "sales"))),
     path("api/v1/", include("crm.api_urls")),
     path("api/schema/", public(SpectacularAPIView.as_view()), name="schema"),
     path(

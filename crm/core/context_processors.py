@@ -14,6 +14,9 @@ NAV: list[tuple[Any, str, str]] = [
     (_("Home"), "home", "app.use"),
     (_("Contacts"), "contacts:list", "contacts.view"),
     (_("Companies"), "contacts:company_list", "contacts.view"),
+    (_("Deals"), "sales:deal_board", "sales.view"),
+    (_("Products"), "sales:product_list", "sales.view"),
+    (_("Orders"), "sales:order_list", "sales.view"),
 ]
 SETTINGS_NAV: list[tuple[Any, str, str]] = [
     (_("Users and roles"), "settings:users", "users.manage"),
@@ -23,6 +26,8 @@ SETTINGS_NAV: list[tuple[Any, str, str]] = [
     (_("Login history"), "settings:logins", "audit.view"),
     (_("Tenant settings"), "settings:tenant", "settings.manage"),
     (_("Phone system (CTI)"), "settings:cti", "settings.manage"),
+    (_("Pipelines"), "sales:pipeline_settings", "settings.manage"),
+    (_("Sales settings"), "sales:sales_settings", "settings.manage"),
 ]
 
 

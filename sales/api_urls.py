@@ -1,0 +1,8 @@
+"""Sales API routes under /api/v1/."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("sales.deals.api_urls")),
+    path("", include("sales.catalog.api_urls")),
+]

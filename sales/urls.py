@@ -1,0 +1,8 @@
+"""Sales pages under /sales/ (namespace "sales"), one module per concern."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("sales.deals.urls")),
+    path("", include("sales.catalog.urls")),
+]
