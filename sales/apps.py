@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class SalesConfig(AppConfig):
     name = "sales"
+
+    def ready(self) -> None:
+        from . import contact_hooks
+
+        contact_hooks.register()

@@ -1,0 +1,27 @@
+"""What sales rows do when contacts merge or are purged (contacts' hook registries).
+
+Registered from SalesConfig.ready(). Each hook is set-based: one statement per table.
+"""
+
+from __future__ import annotations
+
+from contacts.dedupe import MergeContext, register_merge_hook
+from contacts.purge import delete_references, detach_references, register_purge_hook
+
+
+def move_deal_links(ctx: MergeContext) -> int:
+    """The other contact's deal links move to the survivor; a deal linked to both keeps one
+    link (the unique (tenant, deal, contact) would refuse a second)."""
+    from .deals.models import DealContact
+
+    links = DealContact.objects.filter(tenant=ctx.tenant)
+    survivor_deals = links.filter(contact_id=ctx.survivor_id).values("deal_id")
+    dropped, _ = links.filter(contact_id=ctx.other_id, deal_id__in=survivor_deals).delete()
+    return dropped + links.filter(contact_id=ctx.other_id).update(contact_id=ctx.survivor_id)
+
+
+def register() -> None:
+    register_merge_hook(move_deal_links, covers=["sales.dealcontact.contact"])
+    # A purged contact's links to deals go with it; deals outlive a purged company.
+    register_purge_hook(delete_references("sales.DealContact", "contact"))
+    register_purge_hook(detach_references("sales.Deal", "company"))

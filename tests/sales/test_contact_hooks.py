@@ -1,0 +1,54 @@
+"""Deal links follow a contact merge (no second link to the same deal) and a purge."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from contacts.dedupe.services import contact_merge
+from contacts.services import (
+    company_create,
+    company_soft_delete,
+    contact_soft_delete,
+    purge_deleted,
+)
+from crm.core.context import tenant_context
+from sales.models import Deal, DealContact, Pipeline, Stage
+from tests.factories import make_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def make_deal(tenant, name, **extra):
+    pipeline, _ = Pipeline.objects.get_or_create(tenant=tenant, name="P")
+    stage, _ = Stage.objects.get_or_create(tenant=tenant, pipeline=pipeline, name="提案")
+    return Deal.objects.create(tenant=tenant, name=name, pipeline=pipeline, stage=stage, **extra)
+
+
+def test_merge_moves_deal_links_and_keeps_one_per_deal(tenant) -> None:
+    survivor = make_contact(tenant, last_name="佐藤")
+    other = make_contact(tenant, last_name="佐藤")
+    with tenant_context(tenant):
+        shared, own = make_deal(tenant, "共通"), make_deal(tenant, "別件")
+        for deal, contact in ((shared, survivor), (shared, other), (own, other)):
+            DealContact.objects.create(tenant=tenant, deal=deal, contact=contact)
+        contact_merge(tenant=tenant, actor=None, survivor=survivor, other=other)
+        links = sorted(DealContact.objects.values_list("deal__name", "contact_id"))
+    assert links == sorted([("共通", survivor.pk), ("別件", survivor.pk)])
+
+
+def test_purge_drops_links_of_purged_contacts_and_keeps_deals_of_purged_companies(tenant) -> None:
+    contact = make_contact(tenant)
+    with tenant_context(tenant):
+        company = company_create(tenant=tenant, name="青空商事")
+        deal = make_deal(tenant, "商談", company=company)
+        DealContact.objects.create(tenant=tenant, deal=deal, contact=contact)
+        contact_soft_delete(tenant=tenant, contact=contact)
+        company_soft_delete(tenant=tenant, company=company)
+        # (a zero timedelta would mean the default 30 days)
+        purged = purge_deleted(tenant=tenant, older_than=dt.timedelta(seconds=-1))
+        assert purged == {"contacts": 1, "companies": 1}
+        deal.refresh_from_db()
+        assert deal.company_id is None
+        assert not DealContact.objects.exists()
