@@ -191,9 +191,12 @@ def contact_merge(
 
     # The other is folded away first: values that must be unique (customer code, unique
     # custom fields) it gives to the survivor are released so the survivor can hold them.
+    # Its customer code is released even when the survivor keeps its own: a merged contact
+    # holding a code would be matched (and brought back) by the next import of that code.
+    # The audit record below keeps the released value.
     other_before = snapshot(other, CONTACT_AUDITED)
     released: dict[str, Any] = {}
-    if data.get("customer_code"):
+    if other.customer_code:
         released["customer_code"] = ""
     unique_keys = {
         d.key for d in definitions_for(tenant=tenant, object_type=ObjectType.CONTACT) if d.unique

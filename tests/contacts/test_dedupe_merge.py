@@ -178,3 +178,29 @@ def test_every_foreign_key_to_contact_is_covered_by_a_merge_hook() -> None:
         and f"{model._meta.label_lower}.{f.name}" not in covered
     ]
     assert missing == []
+
+
+def test_a_merged_contact_gives_up_its_customer_code_so_imports_cannot_revive_it(tenant) -> None:
+    from tests.contacts.import_helpers import csv_bytes, run_import
+
+    survivor = make_contact(tenant, last_name="佐藤", customer_code="C-KEEP")
+    other = make_contact(tenant, last_name="佐藤", customer_code="C-OLD")
+    with tenant_context(tenant):
+        contact_merge(
+            tenant=tenant,
+            actor=None,
+            survivor=survivor,
+            other=other,
+            choices={"customer_code": "survivor"},
+        )
+    with tenant_context(tenant):
+        gone = Contact.all_tenants.get(pk=other.pk)
+        assert gone.customer_code == "" and gone.deleted_at is not None
+        audit = AuditLog.objects.filter(object_id=str(other.pk), action=AuditLog.Action.MERGE).get()
+    assert audit.changes["customer_code"] == ["C-OLD", None]
+
+    run_import(tenant, csv_bytes("顧客コード,氏名\nC-OLD,佐藤 花子\n"))
+    with tenant_context(tenant):
+        gone.refresh_from_db()
+        assert gone.deleted_at is not None  # still merged, not brought back
+        assert Contact.objects.filter(customer_code="C-OLD", deleted_at__isnull=True).count() == 1
