@@ -168,6 +168,7 @@ def main() -> None:
     parser.add_argument(
         "--seed-demo", action="store_true", help="also time seed_demo for the same row count"
     )
+    parser.add_argument("--no-import", action="store_true", help="COPY and seed_demo only")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -229,11 +230,13 @@ def main() -> None:
     )
     subprocess.run([*psql, "-c", "DROP TABLE bench_copy"], check=True, env=env)
 
-    import_seconds, import_rss, output = timed_child(
-        [sys.executable, "manage.py", "import_contacts", "--tenant", "bench", str(csv_path)],
-        env,
-    )
-    summary = json.loads(output.strip().splitlines()[-1])
+    import_seconds, import_rss, summary = 0.0, 0, {}
+    if not args.no_import:
+        import_seconds, import_rss, output = timed_child(
+            [sys.executable, "manage.py", "import_contacts", "--tenant", "bench", str(csv_path)],
+            env,
+        )
+        summary = json.loads(output.strip().splitlines()[-1])
     seed: dict[str, object] = {}
     if args.seed_demo:
         seed_seconds, seed_rss, seed_out = timed_child(
