@@ -1,0 +1,334 @@
+"""Reads for pipelines, stages and deals. Record visibility is contacts' rule (reps see their
+own or their team's records when the tenant says so) applied to the deal's owner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    QuerySet,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from contacts.models import Interaction
+from contacts.selectors import visibility_filter
+from crm.core.models import Membership, Tenant
+
+from .models import Deal, DealStageChange, Pipeline, Stage
+
+BOARD_CARDS = 20
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def pipelines(*, tenant: Tenant) -> list[Pipeline]:
+    return list(Pipeline.objects.filter(tenant=tenant, archived_at=None).order_by("position", "id"))
+
+
+def stages_of(*, tenant: Tenant, pipeline: Pipeline) -> list[Stage]:
+    return list(Stage.objects.filter(tenant=tenant, pipeline=pipeline).order_by("position", "id"))
+
+
+def access_pipeline(*, tenant: Tenant, pipeline_id: int) -> Pipeline:
+    return get_object_or_404(Pipeline.objects.filter(tenant=tenant), pk=pipeline_id)
+
+
+def access_stage(*, tenant: Tenant, stage_id: int) -> Stage:
+    return get_object_or_404(
+        Stage.objects.filter(tenant=tenant).select_related("pipeline"), pk=stage_id
+    )
+
+
+def visible_deals(tenant: Tenant, membership: Membership | None) -> QuerySet[Deal]:
+    """Live deals this member may see."""
+    qs = Deal.objects.filter(tenant=tenant, deleted_at=None)
+    rule = visibility_filter(tenant, membership)
+    return qs if rule is None else qs.filter(rule)
+
+
+def deleted_deals(tenant: Tenant, membership: Membership | None) -> QuerySet[Deal]:
+    qs = Deal.objects.filter(tenant=tenant, deleted_at__isnull=False)
+    rule = visibility_filter(tenant, membership)
+    return qs if rule is None else qs.filter(rule)
+
+
+def access_deal(
+    *, tenant: Tenant, deal_id: int, membership: Membership | None, deleted: bool = False
+) -> Deal:
+    """Another tenant's deal, a deleted one or one hidden by visibility is not found (404)."""
+    qs = deleted_deals(tenant, membership) if deleted else visible_deals(tenant, membership)
+    return get_object_or_404(qs.select_related("pipeline", "stage", "company", "owner"), pk=deal_id)
+
+
+def weighted_amount() -> ExpressionWrapper:
+    """amount × (the deal's probability override, else its stage's) / 100."""
+    return ExpressionWrapper(
+        F("amount") * Coalesce(F("probability"), F("stage__probability")) / Value(100),
+        output_field=DecimalField(max_digits=20, decimal_places=2),
+    )
+
+
+# --- filters (owner, close month, tag; the API adds pipeline, stage, updated_since) -------
+@dataclass
+class DealFilters:
+    owner: str = ""  # a user id, "me" or "unassigned"
+    close_month: str = ""  # YYYY-MM
+    tag: str = ""
+    pipeline: int | None = None
+    stage: int | None = None
+    updated_since: dt.datetime | None = None
+    q: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def apply(self, qs: QuerySet[Deal], membership: Membership | None) -> QuerySet[Deal]:
+        if self.owner == "me":
+            qs = qs.filter(owner_id=getattr(membership, "user_id", None))
+        elif self.owner == "unassigned":
+            qs = qs.filter(owner__isnull=True)
+        elif self.owner:
+            qs = qs.filter(owner_id=int(self.owner))
+        if self.close_month:
+            year, month = (int(p) for p in self.close_month.split("-"))
+            start = dt.date(year, month, 1)
+            end = dt.date(year + (month == 12), month % 12 + 1, 1)
+            qs = qs.filter(expected_close_date__gte=start, expected_close_date__lt=end)
+        if self.tag:
+            qs = qs.filter(tags__contains=[self.tag])
+        if self.pipeline is not None:
+            qs = qs.filter(pipeline_id=self.pipeline)
+        if self.stage is not None:
+            qs = qs.filter(stage_id=self.stage)
+        if self.updated_since is not None:
+            qs = qs.filter(updated_at__gte=self.updated_since)
+        if self.q:
+            qs = qs.filter(name__icontains=self.q)
+        return qs
+
+    def querystring(self) -> str:
+        from urllib.parse import urlencode
+
+        pairs = [
+            (k, v)
+            for k, v in (
+                ("owner", self.owner),
+                ("close_month", self.close_month),
+                ("tag", self.tag),
+            )
+            if v
+        ]
+        return urlencode(pairs)
+
+
+def _int_param(params: Mapping[str, Any], name: str, errors: dict[str, list[str]]) -> int | None:
+    value = str(params.get(name, "") or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        errors[name] = [_("Send the %(name)s as a number (its id).") % {"name": name}]
+        return None
+    return int(value)
+
+
+def deal_filters(*, params: Mapping[str, Any]) -> DealFilters:
+    """Reads ?owner= ?close_month= ?tag= ?pipeline= ?stage= ?updated_since= ?q= with a
+    message for each value that cannot be used."""
+    errors: dict[str, list[str]] = {}
+    owner = str(params.get("owner", "") or "").strip()
+    if owner and owner not in ("me", "unassigned") and not owner.isdigit():
+        errors["owner"] = [_("Use a user id, me or unassigned.")]
+        owner = ""
+    close_month = str(params.get("close_month", "") or "").strip()
+    if close_month:
+        match = _MONTH_RE.match(close_month)
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            errors["close_month"] = [_("Give the month like 2026-03.")]
+            close_month = ""
+        else:
+            close_month = f"{match.group(1)}-{int(match.group(2)):02d}"
+    updated_since = None
+    raw_since = str(params.get("updated_since", "") or "").strip()
+    if raw_since:
+        updated_since = parse_datetime(raw_since.replace(" ", "+"))
+        if updated_since is None:
+            errors["updated_since"] = [_("Give the time like 2026-03-01T09:00:00+09:00.")]
+        elif timezone.is_naive(updated_since):
+            updated_since = timezone.make_aware(updated_since)
+    return DealFilters(
+        owner=owner,
+        close_month=close_month,
+        tag=str(params.get("tag", "") or "").strip(),
+        pipeline=_int_param(params, "pipeline", errors),
+        stage=_int_param(params, "stage", errors),
+        updated_since=updated_since,
+        q=str(params.get("q", "") or "").strip(),
+        errors=errors,
+    )
+
+
+def deal_list(
+    *, tenant: Tenant, membership: Membership | None, filters: DealFilters | None = None
+) -> QuerySet[Deal]:
+    qs = visible_deals(tenant, membership)
+    if filters is not None:
+        qs = filters.apply(qs, membership)
+    return qs.select_related("pipeline", "stage", "company", "owner").order_by("-id")
+
+
+# --- the board ------------------------------------------------------------------------------
+@dataclass
+class BoardColumn:
+    stage: Stage
+    count: int = 0
+    total: Decimal = Decimal(0)
+    weighted: Decimal = Decimal(0)
+    cards: list[Deal] = field(default_factory=list)
+
+    @property
+    def has_more(self) -> bool:
+        return self.count > len(self.cards)
+
+    @property
+    def last_id(self) -> int | None:
+        return self.cards[-1].pk if self.cards else None
+
+
+def _mark_stale(deals: list[Deal], stages: dict[int, Stage], now: dt.datetime) -> None:
+    for deal in deals:
+        stage = stages[deal.stage_id]
+        deal.is_stale = bool(  # type: ignore[attr-defined]
+            stage.kind == "open"
+            and stage.stale_after_days
+            and now - deal.stage_entered_at > dt.timedelta(days=stage.stale_after_days)
+        )
+
+
+def board_totals(
+    *, tenant: Tenant, pipeline: Pipeline, membership: Membership | None, filters: DealFilters
+) -> dict[int, dict[str, Any]]:
+    """Count, total and weighted total per stage of the pipeline, in one aggregate query."""
+    qs = filters.apply(visible_deals(tenant, membership).filter(pipeline=pipeline), membership)
+    rows = (
+        qs.order_by()
+        .values("stage_id")
+        .annotate(count=Count("id"), total=Sum("amount"), weighted=Sum(weighted_amount()))
+    )
+    return {row["stage_id"]: row for row in rows}
+
+
+def board(
+    *,
+    tenant: Tenant,
+    pipeline: Pipeline,
+    membership: Membership | None,
+    filters: DealFilters,
+    per_column: int = BOARD_CARDS,
+) -> list[BoardColumn]:
+    """The pipeline's columns: stages (one query), their counts and totals (one aggregate) and
+    their first cards, newest first (one query: row_number() over (partition by stage))."""
+    stages = stages_of(tenant=tenant, pipeline=pipeline)
+    totals = board_totals(tenant=tenant, pipeline=pipeline, membership=membership, filters=filters)
+    qs = filters.apply(visible_deals(tenant, membership).filter(pipeline=pipeline), membership)
+    ranked = (
+        qs.annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=F("id").desc()))
+        .filter(rank__lte=per_column)
+        .select_related("owner", "company")
+        .order_by("stage_id", "-id")
+    )
+    cards: dict[int, list[Deal]] = {}
+    for deal in ranked:
+        cards.setdefault(deal.stage_id, []).append(deal)
+    by_id = {s.pk: s for s in stages}
+    now = timezone.now()
+    columns = []
+    for stage in stages:
+        row = totals.get(stage.pk, {})
+        column_cards = cards.get(stage.pk, [])
+        _mark_stale(column_cards, by_id, now)
+        columns.append(
+            BoardColumn(
+                stage=stage,
+                count=row.get("count", 0),
+                total=row.get("total") or Decimal(0),
+                weighted=row.get("weighted") or Decimal(0),
+                cards=column_cards,
+            )
+        )
+    return columns
+
+
+def board_column_page(
+    *,
+    tenant: Tenant,
+    stage: Stage,
+    membership: Membership | None,
+    filters: DealFilters,
+    before_id: int,
+    limit: int = BOARD_CARDS,
+) -> list[Deal]:
+    """The next cards of one column after the card `before_id` (keyset on id)."""
+    qs = filters.apply(visible_deals(tenant, membership).filter(stage=stage), membership)
+    deals = list(
+        qs.filter(id__lt=before_id).select_related("owner", "company").order_by("-id")[:limit]
+    )
+    _mark_stale(deals, {stage.pk: stage}, timezone.now())
+    return deals
+
+
+# --- a deal's detail --------------------------------------------------------------------------
+def deal_stage_history(*, tenant: Tenant, deal: Deal) -> list[DealStageChange]:
+    """Every move, oldest first, each with `seconds_in_stage`: the time spent in its to_stage
+    (until the next move, or until now for the current stage)."""
+    changes = list(
+        DealStageChange.objects.filter(tenant=tenant, deal=deal)
+        .select_related("from_stage", "to_stage", "changed_by")
+        .order_by("changed_at", "id")
+    )
+    now = timezone.now()
+    for index, change in enumerate(changes):
+        if index + 1 < len(changes):
+            seconds = changes[index + 1].seconds_in_from_stage
+        else:
+            seconds = int((now - change.changed_at).total_seconds())
+        change.seconds_in_stage = max(0, seconds or 0)  # type: ignore[attr-defined]
+    return changes
+
+
+def deal_timeline(*, tenant: Tenant, deal: Deal, limit: int = 100) -> list[Interaction]:
+    """The deal's own timeline: the entries written for it (each event once)."""
+    return list(
+        Interaction.objects.filter(tenant=tenant, ref_type="deal", ref_id=str(deal.pk))
+        .exclude(data__has_key="copy")
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+def deal_contacts(*, tenant: Tenant, deal: Deal) -> list[Any]:
+    return list(deal.contacts.filter(tenant=tenant, deleted_at=None).order_by("id"))
+
+
+def open_deals_for(
+    *, tenant: Tenant, membership: Membership | None, contact: Any = None, company: Any = None
+) -> list[Deal]:
+    """Open deals of a contact or a company, for their detail page panel (one query)."""
+    qs = visible_deals(tenant, membership).filter(stage__kind="open")
+    if contact is not None:
+        qs = qs.filter(deal_contacts__contact=contact)
+    if company is not None:
+        qs = qs.filter(company=company)
+    return list(qs.select_related("stage", "owner").order_by("-id")[:20])
