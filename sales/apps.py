@@ -5,6 +5,30 @@ class SalesConfig(AppConfig):
     name = "sales"
 
     def ready(self) -> None:
-        from . import contact_hooks
+        from contacts.panels import register_detail_panel
+        from crm.core.customfields import register_custom_field_model
+        from crm.core.demo import register_seeder
+        from crm.core.models import ObjectType
 
-        contact_hooks.register()
+        from .deals.demo import seed_deals
+        from .deals.models import Deal
+        from .deals.panels import company_open_deals, contact_open_deals
+
+        register_custom_field_model(ObjectType.DEAL, Deal)
+        register_seeder("sales_deals", seed_deals, order=20)
+        register_detail_panel(
+            on="contact",
+            key="open_deals",
+            template="sales/partials/open_deals_panel.html",
+            context=contact_open_deals,
+            perm="sales.view",
+            order=10,
+        )
+        register_detail_panel(
+            on="company",
+            key="open_deals",
+            template="sales/partials/open_deals_panel.html",
+            context=company_open_deals,
+            perm="sales.view",
+            order=10,
+        )

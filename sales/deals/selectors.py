@@ -227,7 +227,7 @@ def board_totals(
         .values("stage_id")
         .annotate(count=Count("id"), total=Sum("amount"), weighted=Sum(weighted_amount()))
     )
-    return {row["stage_id"]: row for row in rows}
+    return {row["stage_id"]: dict(row) for row in rows}
 
 
 def board(

@@ -498,11 +498,10 @@ def deal_create(
     if pipeline in (None, ""):
         pipeline_obj = pipeline_default(tenant=tenant)
     else:
-        pipeline_obj = Pipeline.objects.filter(
-            tenant=tenant, pk=getattr(pipeline, "pk", pipeline)
-        ).first()
-        if pipeline_obj is None:
+        found = Pipeline.objects.filter(tenant=tenant, pk=getattr(pipeline, "pk", pipeline)).first()
+        if found is None:
             raise _error("pipeline", _("That pipeline does not exist; choose another."))
+        pipeline_obj = found
     stage_obj = _stage_for(tenant, pipeline_obj, stage)
     if stage_obj.kind == StageKind.LOST and not (lost_reason or "").strip():
         raise _error("lost_reason", _("Say why the deal was lost."))
@@ -638,7 +637,7 @@ def deal_move_stage(
         .select_related("stage", "pipeline", "company")
         .get(tenant=tenant, pk=deal.pk, deleted_at=None)
     )
-    stage_id = getattr(stage, "pk", stage)
+    stage_id: Any = getattr(stage, "pk", stage)
     target = Stage.objects.filter(tenant=tenant, pk=stage_id).first()
     if target is None:
         raise _error("stage", _("That stage does not exist; choose another."))
