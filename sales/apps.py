@@ -32,3 +32,7 @@ class SalesConfig(AppConfig):
             perm="sales.view",
             order=10,
         )
+
+        from .catalog import wiring  # orders from won deals, purchases panel, import task
+
+        wiring.register()

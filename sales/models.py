@@ -1,4 +1,18 @@
 """Sales tables, one module per concern (imported here so Django finds them)."""
 
-from .catalog.models import DealLine, Product, Supplier, TaxRate  # noqa: F401
+from .catalog.models import (  # noqa: F401
+    DealLine,
+    MovementKind,
+    Order,
+    OrderChannel,
+    OrderImportJob,
+    OrderLine,
+    OrderNumberCounter,
+    OrderStatus,
+    Product,
+    SalesSettings,
+    StockMovement,
+    Supplier,
+    TaxRate,
+)
 from .deals.models import Deal, DealContact, DealStageChange, Pipeline, Stage, StageKind  # noqa: F401

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import TenantOwned
@@ -71,7 +73,10 @@ class Product(TenantOwned):
         blank=True,
         validators=[MinValueValidator(Decimal(0))],
     )
-    stock_on_hand = models.IntegerField(_("stock on hand"), default=0, editable=False)
+    # Decimal like every quantity here (DealLine, movements, order lines): 0.5 kg is stock.
+    stock_on_hand = models.DecimalField(
+        _("stock on hand"), max_digits=12, decimal_places=2, default=Decimal(0), editable=False
+    )
     reorder_level = models.PositiveIntegerField(_("reorder level"), null=True, blank=True)
     supplier = models.ForeignKey(
         Supplier,
@@ -138,3 +143,195 @@ class DealLine(TenantOwned):
     class Meta:
         ordering = ["position", "id"]
         indexes = [models.Index(fields=["tenant", "deal", "position"], name="dealline_deal")]
+
+
+class SalesSettings(TenantOwned):
+    """Per-tenant choices for stock and orders (one row per tenant, made on first use)."""
+
+    allow_negative_stock = models.BooleanField(
+        _("allow stock below zero"),
+        default=False,
+        help_text=_(
+            "When on, a movement or order that takes stock below zero is saved with a warning; "
+            "when off, it is refused."
+        ),
+    )
+    order_number_prefix = models.CharField(
+        _("order number prefix"), max_length=10, default="SO-", blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="salessettings_one_per_tenant")
+        ]
+
+
+class OrderNumberCounter(TenantOwned):
+    """The last order number given out in a tenant. One row per tenant, bumped with
+    INSERT … ON CONFLICT DO UPDATE … RETURNING so two writers never get the same number
+    (a global sequence would leak other tenants' volume and is not Citus-friendly)."""
+
+    last_number = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="ordercounter_one_per_tenant")
+        ]
+
+
+class MovementKind(models.TextChoices):
+    IN = "in", _("Stock in")
+    OUT = "out", _("Stock out")
+    ADJUST = "adjust", _("Adjustment")
+
+
+class StockMovement(TenantOwned):
+    """One change of a product's stock. `quantity` is signed (out is negative); the
+    product's stock_on_hand changes by it in the same transaction."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="movements", verbose_name=_("product")
+    )
+    kind = models.CharField(_("type"), max_length=8, choices=MovementKind.choices)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    stock_after = models.DecimalField(_("stock after"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    order = models.ForeignKey(
+        "sales.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "product", "-id"], name="movement_product")]
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    CONFIRMED = "confirmed", _("Confirmed")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+    RETURNED = "returned", _("Returned")
+
+
+class OrderChannel(models.TextChoices):
+    SALES = "sales", _("Sales rep")
+    ONLINE = "online", _("Online shop")
+    STORE = "store", _("Store")
+    PHONE = "phone", _("Phone")
+    OTHER = "other", _("Other")
+
+
+class Order(TenantOwned):
+    """A purchase. Totals are stored (computed by the service from the lines): subtotal
+    after line discounts, consumption tax per rate rounded down per order, total."""
+
+    order_number = models.CharField(_("order number"), max_length=40)
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+        verbose_name=_("contact"),
+    )
+    company = models.ForeignKey(
+        "contacts.Company",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+        verbose_name=_("company"),
+    )
+    deal = models.ForeignKey(
+        "sales.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    order_date = models.DateField(_("order date"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=OrderStatus.choices, default=OrderStatus.DRAFT
+    )
+    channel = models.CharField(
+        _("channel"), max_length=12, choices=OrderChannel.choices, default=OrderChannel.SALES
+    )
+    subtotal = models.DecimalField(_("subtotal"), max_digits=16, decimal_places=2, default=0)
+    tax_total = models.DecimalField(_("tax"), max_digits=16, decimal_places=2, default=0)
+    total = models.DecimalField(_("total"), max_digits=16, decimal_places=2, default=0)
+    # {"10": {"base": "1000.00", "tax": "100"}, "8": {...}}: the invoice's per-rate lines.
+    tax_breakdown = models.JSONField(default=dict, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    # True while the order's lines are taken out of stock (confirmed and not yet cancelled or
+    # returned): makes status changes idempotent for stock.
+    stock_applied = models.BooleanField(default=False, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "order_number"], name="order_unique_number"),
+            models.UniqueConstraint(
+                fields=["tenant", "deal"],
+                condition=Q(deal__isnull=False),
+                name="order_one_per_deal",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "contact", "order_date"], name="order_contact"),
+            models.Index(fields=["tenant", "company", "order_date"], name="order_company"),
+            models.Index(fields=["tenant", "status", "-id"], name="order_status"),
+            models.Index(fields=["tenant", "order_date"], name="order_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_number
+
+
+class OrderLine(TenantOwned):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2)
+    discount = models.DecimalField(_("discount"), max_digits=14, decimal_places=2, default=0)
+    tax_rate = models.CharField(_("tax rate"), max_length=2, choices=TaxRate.choices)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["tenant", "order", "position"], name="orderline_order")]
+
+
+class OrderImportJob(TenantOwned):
+    """An order file uploaded in the browser: mapped, then run by a worker."""
+
+    class Status(models.TextChoices):
+        MAPPING = "mapping", _("Waiting for the column mapping")
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    source_path = models.CharField(max_length=500)
+    header = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=list, blank=True)
+    create_customers = models.BooleanField(_("create unknown customers"), default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.MAPPING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    error_message = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.file_name

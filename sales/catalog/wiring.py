@@ -1,0 +1,37 @@
+"""What catalog plugs into other parts at start-up (called from sales/apps.py ready()):
+the won-deal hook that makes the order, and the purchases panel on contacts and companies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def purchases_panel(*, tenant: Any, membership: Any, obj: Any) -> dict[str, Any]:
+    from contacts.models import Contact
+
+    from .selectors import customer_purchases
+
+    if isinstance(obj, Contact):
+        found = customer_purchases(tenant=tenant, contact_id=obj.pk)
+        return {**found, "orders_query": f"contact={obj.pk}", "new_query": f"contact={obj.pk}"}
+    found = customer_purchases(tenant=tenant, company_id=obj.pk)
+    return {**found, "orders_query": f"company={obj.pk}", "new_query": f"company={obj.pk}"}
+
+
+def register() -> None:
+    from contacts.panels import register_detail_panel
+    from sales.deals.hooks import register_won_hook
+
+    from . import tasks  # noqa: F401  (registers the import task with Celery)
+    from .services import order_create_from_deal
+
+    register_won_hook(order_create_from_deal)
+    for on in ("contact", "company"):
+        register_detail_panel(
+            on=on,  # type: ignore[arg-type]
+            key="purchases",
+            template="sales/partials/purchases_panel.html",
+            context=purchases_panel,
+            perm="sales.view",
+            order=30,
+        )
