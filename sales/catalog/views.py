@@ -122,8 +122,9 @@ def product_low_stock(request: TenantRequest) -> HttpResponse:
 
 @require_perm("sales.view")
 def product_search(request: TenantRequest) -> HttpResponse:
-    """The order form's product picker: <option>s for a datalist, as you type."""
-    q = request.GET.get("q", "").strip()
+    """The order form's product picker: <option>s for a datalist, as you type (the line's
+    own input sends its value as line_product)."""
+    q = (request.GET.get("q") or request.GET.get("line_product") or "").strip()
     products = (
         list(selectors.product_list(tenant=request.tenant, q=q).order_by("code")[:20]) if q else []
     )
