@@ -273,6 +273,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several apps have a `status` choice set; each gets its own component name.
+    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "sales.catalog.models.OrderStatus"},
 }
 
 # --- celery -----------------------------------------------------------------------------
