@@ -5,6 +5,10 @@ class SalesConfig(AppConfig):
     name = "sales"
 
     def ready(self) -> None:
+        from . import contact_hooks
+
+        contact_hooks.register()
+
         from contacts.panels import register_detail_panel
         from crm.core.customfields import register_custom_field_model
         from crm.core.demo import register_seeder

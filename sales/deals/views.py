@@ -3,7 +3,6 @@ check access (through the selectors: tenant and record visibility), call a servi
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -105,32 +104,18 @@ def deal_board_column(request: TenantRequest, stage_id: int) -> HttpResponse:
 
 
 def _column_headers(request: TenantRequest, pipeline: Any, filters: Any) -> dict[str, str]:
-    columns = [
-        selectors.BoardColumn(stage=stage, **_totals(row))
-        for stage, row in _header_rows(request, pipeline, filters)
-    ]
-    return {
-        str(column.stage.pk): render_to_string(
-            "sales/partials/column_header.html", {"column": column}, request=request
-        )
-        for column in columns
-    }
-
-
-def _totals(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "count": row.get("count", 0),
-        "total": row.get("total") or Decimal(0),
-        "weighted": row.get("weighted") or Decimal(0),
-    }
-
-
-def _header_rows(request: TenantRequest, pipeline: Any, filters: Any) -> list[tuple[Any, dict]]:
     totals = selectors.board_totals(
         tenant=request.tenant, pipeline=pipeline, membership=request.membership, filters=filters
     )
-    stages = selectors.stages_of(tenant=request.tenant, pipeline=pipeline)
-    return [(stage, totals.get(stage.pk, {})) for stage in stages]
+    headers: dict[str, str] = {}
+    for stage in selectors.stages_of(tenant=request.tenant, pipeline=pipeline):
+        column = selectors.BoardColumn(
+            stage=stage, **selectors.column_totals(totals.get(stage.pk, {}), stage)
+        )
+        headers[str(stage.pk)] = render_to_string(
+            "sales/partials/column_header.html", {"column": column}, request=request
+        )
+    return headers
 
 
 @require_POST
