@@ -389,7 +389,7 @@ def _clean_lines(tenant: Tenant, raw_lines: Iterable[Mapping[str, Any]]) -> list
     for number, row in enumerate(raw, start=1):
         ref = row.get("product")
         pid = getattr(ref, "pk", ref)
-        product = products.get(int(pid)) if str(pid).isdigit() else None
+        product = products.get(int(str(pid))) if str(pid).isdigit() else None
         if product is None:
             errors.append(_("Line %(n)s: choose a product.") % {"n": number})
             continue
