@@ -153,6 +153,13 @@ class Deal(TenantOwned, HasCustomFields):
                 name="deal_board",
                 condition=Q(deleted_at__isnull=True),
             ),
+            # The board's headers: count and sums per stage read from the index alone.
+            models.Index(
+                fields=["tenant", "pipeline", "stage"],
+                include=["amount", "probability"],
+                name="deal_board_totals",
+                condition=Q(deleted_at__isnull=True),
+            ),
             # The forecast: by close month and owner.
             models.Index(
                 fields=["tenant", "expected_close_date", "owner"],
