@@ -3,6 +3,7 @@ detail pages to members whose role has the panel's permission."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -18,7 +19,11 @@ def probe_panel(tmp_path: Any, settings: Any) -> Any:
     (tmp_path / "probe_panel.html").write_text(
         "<p>probe for {{ panel.label }} ({{ panel.kind }})</p>", encoding="utf-8"
     )
-    settings.TEMPLATES[0]["DIRS"] = [*settings.TEMPLATES[0]["DIRS"], str(tmp_path)]
+    # Assigned whole (not mutated) so Django's setting_changed signal resets the engines and
+    # their cached loaders, which would otherwise not know the new directory.
+    templates = copy.deepcopy(settings.TEMPLATES)
+    templates[0]["DIRS"] = [*templates[0]["DIRS"], str(tmp_path)]
+    settings.TEMPLATES = templates
     saved = {on: dict(found) for on, found in panels._PANELS.items()}
 
     def context(*, tenant: Any, membership: Any, obj: Any) -> dict[str, Any]:
@@ -48,20 +53,18 @@ def test_it_shows_registered_panels_on_contact_and_company_pages(
 
 
 def test_it_leaves_out_panels_the_role_may_not_see() -> None:
-    saved = dict(panels._PANELS["contact"])
+    saved = panels._PANELS["contact"]
+    panels._PANELS["contact"] = {}  # only this test's panels
     try:
-        panels.register_detail_panel(
-            on="contact",
-            key="secret",
-            template="x.html",
-            context=lambda **kw: {},
-            perm="settings.manage",
-        )
+        for key, perm in (("open", "contacts.view"), ("secret", "settings.manage")):
+            panels.register_detail_panel(
+                on="contact", key=key, template="x.html", context=lambda **kw: {}, perm=perm
+            )
 
         class Sales:
             role = "sales"
 
         shown = panels.detail_panels(on="contact", tenant=None, membership=Sales(), obj=None)  # type: ignore[arg-type]
-        assert [p["key"] for p in shown if p["key"] == "secret"] == []
+        assert [p["key"] for p in shown] == ["open"]
     finally:
         panels._PANELS["contact"] = saved
