@@ -78,10 +78,9 @@ def test_no_hook_runs_when_nothing_is_due(tenant, django_assert_num_queries) -> 
     purge.register_purge_hook(lambda ctx: calls.append(1), name="tests.count")
     try:
         make_contact(tenant)
-        with tenant_context(tenant):
-            # the two locking counts only (plus the savepoint of the transaction)
-            with django_assert_num_queries(4):
-                assert purge_deleted(tenant=tenant) == {"contacts": 0, "companies": 0}
+        # the two locking counts only (plus the savepoint of the transaction)
+        with tenant_context(tenant), django_assert_num_queries(4):
+            assert purge_deleted(tenant=tenant) == {"contacts": 0, "companies": 0}
     finally:
         purge.unregister_purge_hook("tests.count")
     assert calls == []
@@ -145,7 +144,11 @@ def test_the_purge_stays_inside_its_tenant(tenant, other_tenant) -> None:
     with tenant_context(other_tenant):
         _age(Contact, theirs)
         entry = timeline_add(
-            tenant=other_tenant, contact=theirs, kind="note", occurred_at=timezone.now(), subject="x"
+            tenant=other_tenant,
+            contact=theirs,
+            kind="note",
+            occurred_at=timezone.now(),
+            subject="x",
         )
     with tenant_context(tenant):
         _age(Contact, mine)
