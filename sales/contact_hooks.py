@@ -5,7 +5,7 @@ Registered from SalesConfig.ready(). Each hook is set-based: one statement per t
 
 from __future__ import annotations
 
-from contacts.dedupe import MergeContext, register_merge_hook
+from contacts.dedupe import MergeContext, move_contact_references, register_merge_hook
 from contacts.purge import delete_references, detach_references, register_purge_hook
 
 
@@ -22,6 +22,11 @@ def move_deal_links(ctx: MergeContext) -> int:
 
 def register() -> None:
     register_merge_hook(move_deal_links, covers=["sales.dealcontact.contact"])
-    # A purged contact's links to deals go with it; deals outlive a purged company.
+    # The other contact's orders are the survivor's purchases now.
+    register_merge_hook(move_contact_references("sales.Order", "contact"))
+    # A purged contact's links to deals go with it; deals outlive a purged company. Orders
+    # are the tenant's sales history: they stay, without the purged customer.
     register_purge_hook(delete_references("sales.DealContact", "contact"))
     register_purge_hook(detach_references("sales.Deal", "company"))
+    register_purge_hook(detach_references("sales.Order", "contact"))
+    register_purge_hook(detach_references("sales.Order", "company"))

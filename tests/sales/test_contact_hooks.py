@@ -52,3 +52,36 @@ def test_purge_drops_links_of_purged_contacts_and_keeps_deals_of_purged_companie
         deal.refresh_from_db()
         assert deal.company_id is None
         assert not DealContact.objects.exists()
+
+
+def _order(tenant, **customer):
+    from sales.catalog.models import Product
+    from sales.catalog.services import order_create
+
+    product, _ = Product.objects.get_or_create(
+        tenant=tenant, code="P-1", defaults={"name": "商品", "unit_price": 1000}
+    )
+    return order_create(
+        tenant=tenant, lines=[{"product": product, "quantity": 1, "unit_price": 1000}], **customer
+    )
+
+
+def test_merge_moves_orders_to_the_survivor(tenant) -> None:
+    survivor, other = make_contact(tenant), make_contact(tenant)
+    with tenant_context(tenant):
+        order = _order(tenant, contact=other)
+        contact_merge(tenant=tenant, actor=None, survivor=survivor, other=other)
+        order.refresh_from_db()
+    assert order.contact_id == survivor.pk
+
+
+def test_purge_keeps_orders_without_the_purged_customer(tenant) -> None:
+    contact = make_contact(tenant)
+    with tenant_context(tenant):
+        company = company_create(tenant=tenant, name="青空商事")
+        order = _order(tenant, contact=contact, company=company)
+        contact_soft_delete(tenant=tenant, contact=contact)
+        company_soft_delete(tenant=tenant, company=company)
+        purge_deleted(tenant=tenant, older_than=dt.timedelta(seconds=-1))
+        order.refresh_from_db()
+    assert (order.contact_id, order.company_id) == (None, None)
