@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contacts.importers.readers import ImportFileError, check_size, inspect, read_header_and_sample
@@ -48,6 +48,7 @@ def import_job_create(
         header=header,
         mapping=importers.auto_mapping(header),
         create_customers=create_customers,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
 
@@ -81,7 +82,10 @@ def import_job_run(*, tenant: Tenant, job_id: int) -> OrderImportJob:
         OrderImportJob.objects.filter(pk=job.pk).update(progress=percent)
 
     try:
-        with open(job.source_path, "rb") as fh:
+        with (
+            translation.override(job.language or settings.LANGUAGE_CODE),
+            open(job.source_path, "rb") as fh,
+        ):
             result = importers.import_orders(
                 tenant=tenant,
                 fh=fh,

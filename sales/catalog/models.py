@@ -323,6 +323,8 @@ class OrderImportJob(TenantOwned):
     header = models.JSONField(default=list, blank=True)
     mapping = models.JSONField(default=list, blank=True)
     create_customers = models.BooleanField(_("create unknown customers"), default=False)
+    # Messages the worker writes (rejected rows) are in the language of whoever uploaded.
+    language = models.CharField(max_length=16, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.MAPPING)
     progress = models.PositiveSmallIntegerField(default=0)
     result = models.JSONField(default=dict, blank=True)

@@ -166,6 +166,7 @@ class Migration(migrations.Migration):
                     "create_customers",
                     models.BooleanField(default=False, verbose_name="create unknown customers"),
                 ),
+                ("language", models.CharField(blank=True, max_length=16)),
                 (
                     "status",
                     models.CharField(
