@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from contacts import selectors as contact_selectors
 from contacts.models import Contact
-from crm.core.customfields import CustomFieldFilter, definitions_for
+from crm.core.customfields import definitions_for
 from crm.core.models import CustomFieldDefinition, Membership, ObjectType, Tenant
 from crm.core.roles import ADMINS
 
@@ -49,26 +49,16 @@ def _as_querydict(params: Mapping[str, Any]) -> QueryDict:
 def export_selection(
     *, tenant: Tenant, membership: Membership | None, query: str | Mapping[str, Any]
 ) -> ExportSelection:
-    """The contacts of the list page for the same query string: the list's own filters
-    (ContactFilters.from_params over the whole query, so new conditions flow in), its
-    custom-field filters and record visibility, all through contacts.selectors."""
+    """The contacts of the list page for the same query string: the list's own reader of
+    its parameters (contacts.selectors.contact_filters: built-in, custom-field and
+    saved-view conditions) and record visibility, so new conditions flow in."""
     params = export_params(query)
     definitions = definitions_for(tenant=tenant, object_type=ObjectType.CONTACT)
-    # The advanced search (being added in parallel) builds every condition in one call,
-    # `contact_filters` (built-in, custom-field and saved-view conditions); until it lands,
-    # the list's two-step form below is the same thing.
-    build = getattr(contact_selectors, "contact_filters", None)
-    if build is not None:
-        filters = build(
-            tenant=tenant, params=params, membership=membership, definitions=definitions
-        )
-        qs = contact_selectors.contact_list(tenant=tenant, membership=membership, filters=filters)
-        return ExportSelection(qs, definitions, dict(filters.all_errors()))
-    filters = contact_selectors.ContactFilters.from_params(params)
-    cf_filter = CustomFieldFilter(definitions, params)
+    filters = contact_selectors.contact_filters(
+        tenant=tenant, params=params, membership=membership, definitions=definitions
+    )
     qs = contact_selectors.contact_list(tenant=tenant, membership=membership, filters=filters)
-    qs = cf_filter.apply(qs)
-    return ExportSelection(qs, definitions, {**filters.errors, **cf_filter.errors})
+    return ExportSelection(qs, definitions, dict(filters.all_errors()))
 
 
 def export_jobs(*, tenant: Tenant, membership: Membership) -> QuerySet[ExportJob]:
