@@ -42,7 +42,7 @@ $fn$;
 
 
 class Migration(migrations.Migration):
-    dependencies = [("contacts", "0010_search_index")]
+    dependencies = [("contacts", "0009_saved_views")]
 
     operations = [
         migrations.AddField(

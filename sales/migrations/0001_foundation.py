@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('contacts', '0012_contacts_fixes'),
+        ('contacts', '0011_import_speed'),
         ('core', '0007_citus_unique_hashes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

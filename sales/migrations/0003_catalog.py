@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contacts", "0012_contacts_fixes"),
+        ("contacts", "0011_import_speed"),
         ("sales", "0002_deals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
