@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("", include("crm.core.urls")),
+    path("", include(("crm.core.dashboards.urls", "dashboards"))),
     path("settings/", include(("crm.core.urls_settings", "settings"))),
     path("contacts/", include(("contacts.urls", "contacts"))),
     path("sales/", include(("sales.urls", "sales"))),

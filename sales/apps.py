@@ -40,3 +40,12 @@ class SalesConfig(AppConfig):
         from .catalog import wiring  # orders from won deals, purchases panel, import task
 
         wiring.register()
+
+        # Dashboard widgets, one module per part of sales (crm.core.dashboards).
+        from .activities import widgets as activity_widgets
+        from .deals import widgets as deal_widgets
+        from .forecast import widgets as forecast_widgets
+        from .reports import widgets as report_widgets
+
+        for module in (deal_widgets, activity_widgets, report_widgets, forecast_widgets):
+            module.register()

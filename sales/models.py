@@ -1,5 +1,6 @@
 """Sales tables, one module per concern (imported here so Django finds them)."""
 
+from .activities.models import Activity, ActivityAttendee, ActivityKind  # noqa: F401
 from .catalog.models import (  # noqa: F401
     DealLine,
     MovementKind,

@@ -14,7 +14,11 @@ NAV: list[tuple[Any, str, str]] = [
     (_("Home"), "home", "app.use"),
     (_("Contacts"), "contacts:list", "contacts.view"),
     (_("Companies"), "contacts:company_list", "contacts.view"),
+    (_("My day"), "sales:my_day", "sales.view"),
+    (_("Calendar"), "sales:calendar", "sales.view"),
     (_("Deals"), "sales:deal_board", "sales.view"),
+    (_("Daily reports"), "sales:report_list", "sales.view"),
+    (_("Forecast"), "sales:forecast", "sales.view"),
     (_("Products"), "sales:product_list", "sales.view"),
     (_("Orders"), "sales:order_list", "sales.view"),
 ]

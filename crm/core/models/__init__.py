@@ -2,6 +2,7 @@ from .accounts import Invitation, LoginEvent
 from .apikeys import ApiKey
 from .audit import AuditLog
 from .customfields import CustomFieldDefinition, FieldType, HasCustomFields, ObjectType
+from .notifications import Notification
 from .tenancy import AllTenantsManager, Membership, Tenant, TenantManager, TenantOwned
 from .users import User
 
@@ -15,6 +16,7 @@ __all__ = [
     "Invitation",
     "LoginEvent",
     "Membership",
+    "Notification",
     "ObjectType",
     "Tenant",
     "TenantManager",

@@ -1,0 +1,3 @@
+"""Dashboard and notification API (filled by the dashboards stream)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Dashboard and notification pages (filled by the dashboards stream)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Filled by the activities stream."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Dashboard widgets of deals; registered from sales.apps."""
+
+
+def register() -> None:
+    pass

@@ -1,0 +1,3 @@
+"""Filled by the forecast stream."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Dashboard widgets of this part of sales; registered from sales.apps."""
+
+
+def register() -> None:
+    pass

@@ -1,0 +1,7 @@
+# Reserved for the stream that fills it; empty until then.
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("sales", "0005_daily_reports")]
+    operations: list = []

@@ -1,0 +1,3 @@
+"""Filled by the reports stream."""
+
+urlpatterns: list = []
