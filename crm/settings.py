@@ -304,6 +304,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "contacts.exports.tasks.delete_old_exports_all_tenants",
         "schedule": 6 * 60 * 60.0,
     },
+    # Activity reminders whose time has come: in-app notification and e-mail, once each.
+    "sales-activity-reminders": {
+        "task": "sales.activities.tasks.send_due_reminders_all_tenants",
+        "schedule": 60.0,
+    },
+    # Reps without a daily report on a working day (weekends and holidays excluded).
+    "sales-daily-report-reminders": {
+        "task": "sales.reports.tasks.remind_missing_reports_all_tenants",
+        "schedule": 15 * 60.0,
+    },
 }
 
 # --- security headers -------------------------------------------------------------------

@@ -47,5 +47,8 @@ class SalesConfig(AppConfig):
         from .forecast import widgets as forecast_widgets
         from .reports import widgets as report_widgets
 
+        from .activities import tasks as activity_tasks  # noqa: F401  (Celery finds them)
+        from .reports import tasks as report_tasks  # noqa: F401
+
         for module in (deal_widgets, activity_widgets, report_widgets, forecast_widgets):
             module.register()

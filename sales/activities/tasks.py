@@ -1,0 +1,1 @@
+"""Celery tasks of activities (filled by its stream)."""
