@@ -42,13 +42,12 @@ class SalesConfig(AppConfig):
         wiring.register()
 
         # Dashboard widgets, one module per part of sales (crm.core.dashboards).
+        from .activities import tasks as activity_tasks  # noqa: F401  (Celery finds them)
         from .activities import widgets as activity_widgets
         from .deals import widgets as deal_widgets
         from .forecast import widgets as forecast_widgets
-        from .reports import widgets as report_widgets
-
-        from .activities import tasks as activity_tasks  # noqa: F401  (Celery finds them)
         from .reports import tasks as report_tasks  # noqa: F401
+        from .reports import widgets as report_widgets
 
         for module in (deal_widgets, activity_widgets, report_widgets, forecast_widgets):
             module.register()
