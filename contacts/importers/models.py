@@ -39,6 +39,8 @@ class ImportJob(TenantOwned):
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
     warnings = models.PositiveIntegerField(_("warnings"), default=0)
     error_message = models.TextField(blank=True)
+    # The uploader's language: the worker writes warnings and the error report in it.
+    language = models.CharField(max_length=16, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.core.customfields import TEXT_TYPES, definitions_for
@@ -103,6 +103,7 @@ def import_job_create(
         delimiter=info.delimiter,
         header=header,
         mapping=chosen,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     return job
@@ -230,8 +231,13 @@ class _Report:
 
 def import_run(*, tenant: Tenant, job_id: int) -> ImportJob:
     """Do the import now. Idempotent for a job already done; a failure leaves contacts as
-    they were and the job `failed` with the reason."""
+    they were and the job `failed` with the reason. Runs in the uploader's language."""
     job = ImportJob.objects.get(pk=job_id, tenant=tenant)
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _import_run(tenant, job)
+
+
+def _import_run(tenant: Tenant, job: ImportJob) -> ImportJob:
     if job.status not in (ImportStatus.PENDING,):
         return job
     _set_progress(job, status=ImportStatus.RUNNING, progress=0, started_at=timezone.now())

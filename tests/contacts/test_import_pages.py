@@ -186,3 +186,30 @@ def test_another_tenants_import_is_not_found(tenant, other_api_client, outsider_
         ).status_code
         == 404
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_writes_the_report_in_the_uploaders_language(
+    member_client, tenant, celery_worker
+) -> None:
+    """The worker's own default language is English in tests; a Japanese uploader still
+    gets Japanese reasons in the error report."""
+    member_client.post(
+        reverse("contacts:import_upload"),
+        {"file": SimpleUploadedFile("list.csv", CSV)},
+        HTTP_ACCEPT_LANGUAGE="ja",
+    )
+    job = _job(tenant)
+    assert job.language == "ja"
+    member_client.post(reverse("contacts:import_preview", kwargs={"job_id": job.pk}))
+
+    def finished():
+        with tenant_context(tenant):
+            job.refresh_from_db()
+        return job.status == "done"
+
+    wait_until(finished, timeout=60)
+    report = member_client.get(reverse("contacts:import_errors", kwargs={"job_id": job.pk}))
+    body = b"".join(report.streaming_content).decode("utf-8-sig")
+    assert "2023/2/30" in body and "空欄にしました。" in body
+    assert "Left empty." not in body
