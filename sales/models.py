@@ -17,3 +17,4 @@ from .catalog.models import (  # noqa: F401
     TaxRate,
 )
 from .deals.models import Deal, DealContact, DealStageChange, Pipeline, Stage, StageKind  # noqa: F401
+from .reports.models import DailyReport, DailyReportComment, DailyReportRead, ReportSettings  # noqa: F401
