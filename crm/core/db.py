@@ -34,6 +34,8 @@ EXTRA_POLICY: dict[str, str] = {
     # An API key / invitation is found by the holder of its secret before the tenant is known.
     "core_apikey": "key_hash = crm_lookup_hash()",
     "core_invitation": "token_hash = crm_lookup_hash()",
+    # A calendar app (Google Calendar, Outlook) fetches a user's feed with only its secret URL.
+    "sales_calendarfeedtoken": "token_hash = crm_lookup_hash()",
 }
 
 SETTINGS_SQL = (

@@ -131,3 +131,26 @@ class ActivityAttendee(TenantOwned):
             ),
         ]
         indexes = [models.Index(fields=["tenant", "user"], name="attendee_user")]
+
+
+class CalendarFeedToken(TenantOwned):
+    """The secret of one user's iCalendar feed in one tenant. Only a SHA-256 of the token is
+    stored (like API keys); the URL is shown on the feed page. The row is found by the hash
+    before the tenant is known (RLS extra policy in crm.core.db), so the URL alone serves
+    the feed to Google Calendar or Outlook, which cannot log in."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, db_index=True)
+    # The raw token is kept encrypted nowhere: the page shows it once, right after it is made.
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="feedtoken_unique_user"),
+            models.UniqueConstraint(fields=["tenant", "token_hash"], name="feedtoken_unique_hash"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"

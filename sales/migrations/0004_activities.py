@@ -98,4 +98,23 @@ class Migration(migrations.Migration):
             model_name='activityattendee',
             constraint=models.UniqueConstraint(condition=models.Q(('contact__isnull', False)), fields=('tenant', 'activity', 'contact'), name='attendee_unique_contact'),
         ),
+        migrations.CreateModel(
+            name='CalendarFeedToken',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('token_hash', models.CharField(db_index=True, max_length=64)),
+                ('prefix', models.CharField(max_length=12)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('last_used_at', models.DateTimeField(blank=True, null=True)),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.tenant')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('tenant', 'user'), name='feedtoken_unique_user'), models.UniqueConstraint(fields=('tenant', 'token_hash'), name='feedtoken_unique_hash')],
+            },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('all_tenants', django.db.models.manager.Manager()),
+            ],
+        ),
     ]
