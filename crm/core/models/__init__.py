@@ -1,3 +1,4 @@
+from ..dashboards.models import Dashboard
 from .accounts import Invitation, LoginEvent
 from .apikeys import ApiKey
 from .audit import AuditLog
@@ -11,6 +12,7 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "CustomFieldDefinition",
+    "Dashboard",
     "FieldType",
     "HasCustomFields",
     "Invitation",
