@@ -18,3 +18,4 @@ from .catalog.models import (  # noqa: F401
 )
 from .deals.models import Deal, DealContact, DealStageChange, Pipeline, Stage, StageKind  # noqa: F401
 from .reports.models import DailyReport, DailyReportComment, DailyReportRead, ReportSettings  # noqa: F401
+from .forecast.models import SalesTarget  # noqa: F401

@@ -30,6 +30,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "contacts.delete": frozenset({Role.OWNER, Role.ADMIN, Role.MANAGER}),
     "sales.view": ALL,
     "sales.edit": frozenset({Role.OWNER, Role.ADMIN, Role.MANAGER, Role.SALES}),
+    # Monthly sales targets: managers for their team, admins for everyone (not reps).
+    "sales.targets": frozenset({Role.OWNER, Role.ADMIN, Role.MANAGER}),
     "marketing.view": ALL,
     "marketing.edit": frozenset({Role.OWNER, Role.ADMIN, Role.MANAGER, Role.MARKETER}),
     "support.view": ALL,
