@@ -337,9 +337,13 @@ def deal_stage_history(*, tenant: Tenant, deal: Deal) -> list[DealStageChange]:
 
 
 def deal_timeline(*, tenant: Tenant, deal: Deal, limit: int = 100) -> list[Interaction]:
-    """The deal's own timeline: the entries written for it (each event once)."""
+    """The deal's own timeline: the entries written for it (each event once), and the
+    activities about it that were completed (sales.activities writes one entry each)."""
     return list(
-        Interaction.objects.filter(tenant=tenant, ref_type="deal", ref_id=str(deal.pk))
+        Interaction.objects.filter(tenant=tenant)
+        .filter(
+            Q(ref_type="deal", ref_id=str(deal.pk)) | Q(ref_type="activity", data__deal_id=deal.pk)
+        )
         .exclude(data__has_key="copy")
         .select_related("actor")
         .order_by("-occurred_at", "-id")[:limit]
