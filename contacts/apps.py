@@ -13,6 +13,18 @@ class ContactsConfig(AppConfig):
         from .models import Company, Contact
 
         register_seeder("contacts", seed_contacts, order=10)
+
+        from crm.core.jobs import register_job
+
+        from .exports.models import ExportJob, ExportStatus
+        from .importers.models import ImportJob, ImportStatus
+
+        register_job(
+            "contacts.import", ImportJob, running=ImportStatus.RUNNING, failed=ImportStatus.FAILED
+        )
+        register_job(
+            "contacts.export", ExportJob, running=ExportStatus.RUNNING, failed=ExportStatus.FAILED
+        )
         # Contact keeps the "contact" custom fields (form, API, list, filters, tasks).
         register_custom_field_model(ObjectType.CONTACT, Contact)
         register_custom_field_model(ObjectType.COMPANY, Company)

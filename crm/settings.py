@@ -304,6 +304,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "contacts.exports.tasks.delete_old_exports_all_tenants",
         "schedule": 6 * 60 * 60.0,
     },
+    # Import and export jobs whose worker died are failed, so nobody waits forever.
+    "jobs-reap-stalled": {
+        "task": "crm.core.tasks.reap_stalled_jobs_all_tenants",
+        "schedule": 120.0,
+    },
     # Activity reminders whose time has come: in-app notification and e-mail, once each.
     "sales-activity-reminders": {
         "task": "sales.activities.tasks.send_due_reminders_all_tenants",

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from contacts.api.serializers import ContactSerializer
 from contacts.models import Contact
+from crm.core.jobs import heartbeat
 from crm.core.models import AuditLog, CustomFieldDefinition, Membership, Tenant
 from crm.core.services.audit import audit_record
 from crm.core.tasks import enqueue_on_commit
@@ -215,6 +216,11 @@ def export_run(*, tenant: Tenant, job_id: int) -> ExportJob:
     """Do the export now. Idempotent: a job that is not pending is left as it is. A failure
     leaves the job `failed` with the reason and no file."""
     job = ExportJob.objects.get(pk=job_id, tenant=tenant)
+    with heartbeat("contacts.export", tenant_id=tenant.pk, job_id=job.pk):
+        return _export_run(tenant, job)
+
+
+def _export_run(tenant: Tenant, job: ExportJob) -> ExportJob:
     if job.status != ExportStatus.PENDING:
         return job
     _set(job, status=ExportStatus.RUNNING, started_at=timezone.now())

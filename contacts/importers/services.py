@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.core.customfields import TEXT_TYPES, definitions_for
+from crm.core.jobs import heartbeat
 from crm.core.models import AuditLog, CustomFieldDefinition, ObjectType, Tenant
 from crm.core.services.audit import audit_record
 from crm.core.tasks import enqueue_on_commit
@@ -233,7 +234,10 @@ def import_run(*, tenant: Tenant, job_id: int) -> ImportJob:
     """Do the import now. Idempotent for a job already done; a failure leaves contacts as
     they were and the job `failed` with the reason. Runs in the uploader's language."""
     job = ImportJob.objects.get(pk=job_id, tenant=tenant)
-    with translation.override(job.language or settings.LANGUAGE_CODE):
+    with (
+        heartbeat("contacts.import", tenant_id=tenant.pk, job_id=job.pk),
+        translation.override(job.language or settings.LANGUAGE_CODE),
+    ):
         return _import_run(tenant, job)
 
 

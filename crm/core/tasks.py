@@ -71,5 +71,24 @@ def audit_ping(*, tenant_id: int, contact_id: int) -> None:
     )
 
 
+@shared_task(name="crm.core.tasks.reap_stalled_jobs", base=TenantTask)
+def reap_stalled_jobs(*, tenant_id: int) -> dict[str, int]:
+    """Fails the tenant's running jobs whose worker died (crm.core.jobs)."""
+    from .jobs import reap_stalled
+
+    return reap_stalled(tenant=context.require_tenant())
+
+
+@shared_task(name="crm.core.tasks.reap_stalled_jobs_all_tenants")
+def reap_stalled_jobs_all_tenants() -> int:
+    """Beat entry point: one reaper task per tenant, each inside its own tenant."""
+    from .models import Tenant
+
+    ids = list(Tenant.objects.values_list("id", flat=True))
+    for tenant_id in ids:
+        reap_stalled_jobs.apply_async(kwargs={"tenant_id": tenant_id})
+    return len(ids)
+
+
 # Tasks kept in their own modules; imported here so the worker's autodiscovery finds them.
 from . import tasks_customfields  # noqa: E402, F401

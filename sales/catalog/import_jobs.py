@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contacts.importers.readers import ImportFileError, check_size, inspect, read_header_and_sample
+from crm.core.jobs import heartbeat
 from crm.core.models import Tenant
 from crm.core.tasks import enqueue_on_commit
 
@@ -72,6 +73,11 @@ def import_job_start(*, tenant: Tenant, job: OrderImportJob, mapping: list[str])
 def import_job_run(*, tenant: Tenant, job_id: int) -> OrderImportJob:
     """Idempotent: a job that already ran is left alone (a redelivered task does nothing)."""
     job = access_import_job(tenant=tenant, job_id=job_id)
+    with heartbeat("sales.order_import", tenant_id=tenant.pk, job_id=job.pk):
+        return _import_job_run(tenant, job)
+
+
+def _import_job_run(tenant: Tenant, job: OrderImportJob) -> OrderImportJob:
     if job.status not in (OrderImportJob.Status.QUEUED,):
         return job
     OrderImportJob.objects.filter(pk=job.pk).update(

@@ -20,9 +20,18 @@ def purchases_panel(*, tenant: Any, membership: Any, obj: Any) -> dict[str, Any]
 
 def register() -> None:
     from contacts.panels import register_detail_panel
+    from crm.core.jobs import register_job
     from sales.deals.hooks import register_won_hook
 
     from . import tasks  # noqa: F401  (registers the import task with Celery)
+    from .models import OrderImportJob
+
+    register_job(
+        "sales.order_import",
+        OrderImportJob,
+        running=OrderImportJob.Status.RUNNING,
+        failed=OrderImportJob.Status.FAILED,
+    )
     from .services import order_create_from_deal
 
     register_won_hook(order_create_from_deal)
