@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
@@ -84,27 +85,32 @@ def heartbeat(name: str, *, tenant_id: int, job_id: int) -> Iterator[None]:
 
 
 def reap_stalled(*, tenant: Any) -> dict[str, int]:
-    """Fails this tenant's running jobs whose heartbeat is gone. The UPDATE re-checks the
-    status, so a job that finished between the read and the write is left alone."""
+    """Fails this tenant's running jobs whose heartbeat is gone, with the reason in the
+    language the job was started in. The UPDATE re-checks the status, so a job that finished
+    between the read and the write is left alone."""
     reaped: dict[str, int] = {}
     for kind in registered_jobs():
-        ids = list(
-            kind.model.objects.filter(tenant=tenant, status=kind.running).values_list(
-                "pk", flat=True
-            )
+        has_language = any(f.name == "language" for f in kind.model._meta.concrete_fields)
+        fields = ("pk", "language") if has_language else ("pk",)
+        rows = list(
+            kind.model.objects.filter(tenant=tenant, status=kind.running).values_list(*fields)
         )
-        if not ids:
+        if not rows:
             continue
-        alive = cache.get_many([heartbeat_key(kind.name, tenant.pk, pk) for pk in ids])
-        dead = [pk for pk in ids if heartbeat_key(kind.name, tenant.pk, pk) not in alive]
-        if not dead:
-            continue
-        count = kind.model.objects.filter(tenant=tenant, pk__in=dead, status=kind.running).update(
-            status=kind.failed, error_message=str(STALLED_MESSAGE), finished_at=timezone.now()
-        )
+        alive = cache.get_many([heartbeat_key(kind.name, tenant.pk, row[0]) for row in rows])
+        by_language: dict[str, list[int]] = {}
+        for row in rows:
+            if heartbeat_key(kind.name, tenant.pk, row[0]) not in alive:
+                language = (row[1] if has_language else "") or settings.LANGUAGE_CODE
+                by_language.setdefault(language, []).append(row[0])
+        count = 0
+        for language, dead in by_language.items():
+            with translation.override(language):
+                message = str(STALLED_MESSAGE)
+            count += kind.model.objects.filter(
+                tenant=tenant, pk__in=dead, status=kind.running
+            ).update(status=kind.failed, error_message=message, finished_at=timezone.now())
         if count:
-            logger.warning(
-                "tenant %s: %s stalled %s job(s) failed: %s", tenant.pk, count, kind.name, dead
-            )
+            logger.warning("tenant %s: %s stalled %s job(s) failed", tenant.pk, count, kind.name)
             reaped[kind.name] = count
     return reaped

@@ -19,9 +19,11 @@ from tests.factories import make_contact
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _import_job(tenant, status=ImportStatus.RUNNING) -> ImportJob:
+def _import_job(tenant, status=ImportStatus.RUNNING, language="ja") -> ImportJob:
     with tenant_context(tenant):
-        return ImportJob.objects.create(tenant=tenant, file_name="list.csv", status=status)
+        return ImportJob.objects.create(
+            tenant=tenant, file_name="list.csv", status=status, language=language
+        )
 
 
 def _status(tenant, model, pk) -> tuple[str, str]:
@@ -48,13 +50,17 @@ def test_a_running_job_without_heartbeat_is_failed_by_the_worker(
     wait_until(lambda: _status(tenant, OrderImportJob, orders.pk)[0] == "failed", timeout=30)
     wait_until(lambda: _status(tenant, ExportJob, export.pk)[0] == "failed", timeout=30)
     status, message = _status(tenant, ImportJob, dead.pk)
-    assert status == "failed" and "worker running it went away" in message
+    assert status == "failed" and "ワーカーが停止" in message  # the uploader's language
+    english = _import_job(tenant, language="en")
+    with tenant_context(tenant):
+        assert jobs.reap_stalled(tenant=tenant) == {"contacts.import": 1}
+    assert "worker running it went away" in _status(tenant, ImportJob, english.pk)[1]
     assert _status(tenant, ExportJob, export.pk)[0] == "failed"
     assert _status(tenant, OrderImportJob, orders.pk)[0] == "failed"
     assert _status(tenant, ImportJob, done.pk) == ("done", "")
     assert _status(other_tenant, ImportJob, elsewhere.pk)[0] == "running"  # not this tenant's
 
-    # The user sees why, in their language, on the job's page.
+    # The user sees why on the job's page.
     page = member_client.get(
         reverse("contacts:import_status", kwargs={"job_id": dead.pk}), HTTP_ACCEPT_LANGUAGE="ja"
     ).content.decode()
