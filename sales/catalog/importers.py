@@ -523,9 +523,17 @@ def _insert(cursor: Any, tenant: Tenant, actor: Any) -> list[tuple[int, str]]:
 
 
 def _timeline_for(tenant: Tenant, order_ids: list[int], actor: Any) -> None:
-    from .services import _timeline
+    """One purchase entry per new order, written in batches (contacts.timeline_add_many)."""
+    from contacts.services import timeline_add_many
 
-    for order in Order.objects.filter(tenant=tenant, pk__in=order_ids).select_related(
-        "contact", "company"
-    ):
-        _timeline(tenant, order, actor)
+    from .services import order_timeline_entry
+
+    orders = (
+        Order.objects.filter(tenant=tenant, pk__in=order_ids)
+        .only("pk", "order_number", "order_date", "total", "status", "contact_id", "company_id")
+        .order_by("pk")
+        .iterator(chunk_size=5000)
+    )
+    timeline_add_many(
+        tenant=tenant, entries=(order_timeline_entry(order, actor) for order in orders)
+    )

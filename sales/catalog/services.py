@@ -461,25 +461,31 @@ def _check_customer(tenant: Tenant, contact: Any, company: Any) -> None:
             raise ValidationError({name: [_("Choose a customer from the list.")]})
 
 
-def _timeline(tenant: Tenant, order: Order, actor: Any) -> None:
-    from contacts.services import timeline_add
+def order_timeline_entry(order: Order, actor: Any) -> Any:
+    """The purchase entry an order puts on its customer's timeline (contacts' service)."""
+    from contacts.services import TimelineEntry
 
     occurred = timezone.make_aware(
         dt.datetime.combine(order.order_date, dt.time(12)), timezone.get_default_timezone()
     )
-    timeline_add(
-        tenant=tenant,
-        contact=order.contact,
-        company=order.company if order.contact is None else None,
+    return TimelineEntry(
         kind="purchase",
         occurred_at=occurred,
         subject=_("Order %(number)s: ¥%(total)s")
         % {"number": order.order_number, "total": f"{order.total:,.0f}"},
+        contact_id=order.contact_id,
+        company_id=order.company_id if order.contact_id is None else None,
         data={"order_id": order.pk, "total": str(order.total), "status": order.status},
-        actor=actor if isinstance(actor, User) else None,  # an API key is no user
+        actor_id=actor.pk if isinstance(actor, User) else None,  # an API key is no user
         ref_type="order",
         ref_id=str(order.pk),
     )
+
+
+def _timeline(tenant: Tenant, order: Order, actor: Any) -> None:
+    from contacts.services import timeline_add_many
+
+    timeline_add_many(tenant=tenant, entries=[order_timeline_entry(order, actor)])
 
 
 def order_create(
