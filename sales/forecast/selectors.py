@@ -1,0 +1,670 @@
+"""Reads for the forecast (売上予測): figures per month x owner, the deals behind each figure,
+and the targets grid.
+
+Definitions (docs/forecast.md says the same for users):
+- won: amount of deals in a won stage whose closed_at falls in the month, in the tenant's zone;
+- committed: amount x effective probability of open deals expected to close in the month
+  (effective = the deal's probability override, else its stage's);
+- best case: won + the amounts of open deals of the month whose effective probability is at
+  least BEST_CASE_MIN_PROBABILITY (50 %);
+- pipeline: the amounts of all open deals expected to close in the month;
+- target: the SalesTarget of the person and month; attainment = won / target.
+Only JPY amounts are summed; deals in other currencies are counted apart ("not converted").
+
+Everything comes from two aggregate queries GROUP BY month, owner (open deals, won deals),
+one for the targets and one for the people's names, whatever the number of deals or owners.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contacts.selectors import TEAM_LIMITED_ROLES, team_user_ids
+from crm.core.models import Membership, Tenant, User
+from crm.core.roles import ADMINS, Role
+from sales.deals.models import Deal, StageKind
+from sales.deals.selectors import visible_deals
+
+from .models import SalesTarget
+
+CURRENCY = "JPY"
+BEST_CASE_MIN_PROBABILITY = 50
+FISCAL_YEAR_START = 4  # Japanese fiscal years start in April
+MAX_MONTHS = 24
+FIGURES = ("won", "committed", "best_case", "pipeline")
+UNASSIGNED = "none"  # the owner key of deals without an owner
+DRILL_PAGE = 50
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+ZERO = Decimal(0)
+
+
+# --- months ---------------------------------------------------------------------------------
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(month: dt.date, count: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def parse_month(value: str) -> dt.date | None:
+    match = _MONTH_RE.match((value or "").strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+        return None
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def today_in(tenant: Tenant) -> dt.date:
+    return timezone.now().astimezone(tenant.zone).date()
+
+
+def quarter_of(day: dt.date, fiscal_start: int = FISCAL_YEAR_START) -> dt.date:
+    """First month of the (fiscal) quarter holding `day`: quarters count from fiscal_start."""
+    offset = (day.month - fiscal_start) % 3
+    return add_months(month_start(day), -offset)
+
+
+def fiscal_year_of(day: dt.date, fiscal_start: int = FISCAL_YEAR_START) -> dt.date:
+    """First month of the fiscal year holding `day` (April 2026 - March 2027 is FY2026)."""
+    year = day.year if day.month >= fiscal_start else day.year - 1
+    return dt.date(year, fiscal_start, 1)
+
+
+@dataclass
+class ForecastQuery:
+    """What to show: months [start, start + count) and the scope of owners."""
+
+    start: dt.date
+    count: int = 3
+    period: str = "quarter"  # quarter | next3 | fy | custom
+    fiscal_start: int = FISCAL_YEAR_START
+    scope: str = "all"  # me | team | all | owner
+    owner: int | None = None  # a user id when scope == "owner"
+    team: int | None = None  # a manager's user id when scope == "team"
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def months(self) -> list[dt.date]:
+        return [add_months(self.start, i) for i in range(self.count)]
+
+    @property
+    def end(self) -> dt.date:
+        """The first day after the range."""
+        return add_months(self.start, self.count)
+
+    def params(self) -> dict[str, str]:
+        """The query string that reproduces this view (for links and the JSON endpoint)."""
+        out = {
+            "from": f"{self.start:%Y-%m}",
+            "to": f"{add_months(self.start, self.count - 1):%Y-%m}",
+            "scope": self.scope,
+        }
+        if self.scope == "owner" and self.owner is not None:
+            out["owner"] = str(self.owner)
+        if self.scope == "team" and self.team is not None:
+            out["team"] = str(self.team)
+        return out
+
+
+def _int(value: Any) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def forecast_query(
+    *, tenant: Tenant, membership: Membership | None, params: Mapping[str, Any]
+) -> ForecastQuery:
+    """Reads ?period= (quarter, next3, fy) or ?from=&to= (YYYY-MM) or ?from=&months=,
+    ?fiscal_start= (1-12, default April), and the owners: ?owner=<id>|me, ?team=<manager id>,
+    ?scope=me|team|all. Bad values get a message and a sensible default."""
+    errors: dict[str, list[str]] = {}
+    fiscal_start = _int(params.get("fiscal_start")) or FISCAL_YEAR_START
+    if not 1 <= fiscal_start <= 12:
+        errors["fiscal_start"] = [_("Give the first month of the fiscal year as 1 to 12.")]
+        fiscal_start = FISCAL_YEAR_START
+    today = today_in(tenant)
+    period = str(params.get("period", "") or "").strip()
+    raw_from = str(params.get("from", "") or "").strip()
+    raw_to = str(params.get("to", "") or "").strip()
+    raw_months = str(params.get("months", "") or "").strip()
+    start, count = quarter_of(today, fiscal_start), 3
+    if raw_from or raw_to or raw_months:
+        period = "custom"
+        first = parse_month(raw_from) if raw_from else month_start(today)
+        if first is None:
+            errors["from"] = [_("Give the month like 2026-04.")]
+            first = month_start(today)
+        start = first
+        if raw_to:
+            last = parse_month(raw_to)
+            if last is None:
+                errors["to"] = [_("Give the month like 2026-06.")]
+            elif last < first:
+                errors["to"] = [_("The last month comes before the first; swap them.")]
+            else:
+                count = (last.year - first.year) * 12 + last.month - first.month + 1
+        elif raw_months:
+            months = _int(raw_months)
+            if months is None or months < 1:
+                errors["months"] = [_("Give the number of months as 1 or more.")]
+            else:
+                count = months
+        if count > MAX_MONTHS:
+            errors["months"] = [_("Show at most %(max)s months at once.") % {"max": MAX_MONTHS}]
+            count = MAX_MONTHS
+    elif period == "next3":
+        start = month_start(today)
+    elif period == "fy":
+        start, count = fiscal_year_of(today, fiscal_start), 12
+    else:
+        period = "quarter"
+
+    scope = str(params.get("scope", "") or "").strip()
+    raw_owner = str(params.get("owner", "") or "").strip()
+    owner: int | None = None
+    team: int | None = None
+    user_id = getattr(membership, "user_id", None)
+    if raw_owner:
+        if raw_owner == "me":
+            scope = "me"
+        elif raw_owner.isdigit():
+            owner, scope = int(raw_owner), "owner"
+        else:
+            errors["owner"] = [_("Use a user id or me.")]
+    raw_team = str(params.get("team", "") or "").strip()
+    if raw_team and owner is None:
+        if raw_team == "me" or (raw_team.isdigit() and int(raw_team) == user_id):
+            scope, team = "team", user_id
+        elif raw_team.isdigit():
+            scope, team = "team", int(raw_team)
+        else:
+            errors["team"] = [_("Use the user id of the team's manager.")]
+    if scope not in ("me", "team", "all", "owner"):
+        scope = default_scope(membership)
+    if scope == "team" and team is None:
+        team = user_id
+    if scope == "owner" and owner is None:
+        scope = "me"
+    return ForecastQuery(
+        start=start,
+        count=count,
+        period=period,
+        fiscal_start=fiscal_start,
+        scope=scope,
+        owner=owner,
+        team=team,
+        errors=errors,
+    )
+
+
+def default_scope(membership: Membership | None) -> str:
+    role = getattr(membership, "role", None)
+    if role == Role.SALES:
+        return "me"
+    if role == Role.MANAGER:
+        return "team"
+    return "all"
+
+
+# --- who is in scope ------------------------------------------------------------------------
+def visible_owner_ids(tenant: Tenant, membership: Membership | None) -> set[int] | None:
+    """The owners whose figures and targets this member may see; None = everyone. The same
+    rule as deals' record visibility (contacts.selectors.visibility_filter)."""
+    if tenant.record_visibility != Tenant.RecordVisibility.OWN_TEAM:
+        return None
+    if membership is None:
+        return set()
+    if membership.role not in TEAM_LIMITED_ROLES:
+        return None
+    return set(team_user_ids(membership))
+
+
+def team_of(tenant: Tenant, manager_user_id: int) -> list[int]:
+    """A manager and their direct reports (active members)."""
+    leader = Membership.objects.filter(
+        tenant=tenant, user_id=manager_user_id, is_active=True
+    ).first()
+    if leader is None:
+        return []
+    ids = set(
+        Membership.objects.filter(tenant=tenant, manager=leader, is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    ids.add(manager_user_id)
+    return sorted(ids)
+
+
+def scope_owner_ids(
+    *, tenant: Tenant, membership: Membership | None, query: ForecastQuery
+) -> list[int] | None:
+    """The owner ids the query covers (None = every owner the member may see). An owner or
+    team the member may not see adds a message to query.errors and shows nothing."""
+    visible = visible_owner_ids(tenant, membership)
+    wanted: list[int] | None
+    if query.scope == "me":
+        user_id = getattr(membership, "user_id", None)
+        wanted = [user_id] if user_id is not None else []
+    elif query.scope == "owner":
+        wanted = [query.owner] if query.owner is not None else []
+    elif query.scope == "team":
+        wanted = team_of(tenant, query.team) if query.team is not None else []
+        if not wanted:
+            query.errors.setdefault("team", [_("That person does not lead a team here.")])
+    else:
+        return sorted(visible) if visible is not None else None
+    if visible is not None:
+        hidden = [pk for pk in wanted if pk not in visible]
+        if hidden:
+            query.errors.setdefault("owner", [_("You can see the forecast of your own team only.")])
+            wanted = [pk for pk in wanted if pk in visible]
+    return wanted
+
+
+def teams(tenant: Tenant) -> list[tuple[int, str]]:
+    """Managers who lead someone, for the team filter: (manager's user id, name)."""
+    leaders = (
+        Membership.objects.filter(tenant=tenant, is_active=True, reports__is_active=True)
+        .select_related("user")
+        .distinct()
+        .order_by("user__email")
+    )
+    return [(m.user_id, str(m.user)) for m in leaders]
+
+
+def sales_people(tenant: Tenant, owner_ids: Iterable[int] | None = None) -> list[Membership]:
+    """Active members who carry targets (reps and managers), optionally only some."""
+    qs = Membership.objects.filter(
+        tenant=tenant, is_active=True, role__in=[Role.SALES, Role.MANAGER]
+    ).select_related("user")
+    if owner_ids is not None:
+        qs = qs.filter(user_id__in=list(owner_ids))
+    return list(qs.order_by("user__display_name", "user__email"))
+
+
+# --- the figures ----------------------------------------------------------------------------
+@dataclass
+class Cell:
+    target: Decimal | None = None
+    won: Decimal = ZERO
+    committed: Decimal = ZERO
+    best_case: Decimal = ZERO
+    pipeline: Decimal = ZERO
+    not_converted: int = 0  # deals in another currency left out of the sums
+
+    @property
+    def attainment(self) -> Decimal | None:
+        if not self.target:
+            return None
+        return (self.won * 100 / self.target).quantize(Decimal("0.1"))
+
+    def add(self, other: Cell) -> None:
+        if other.target is not None:
+            self.target = (self.target or ZERO) + other.target
+        self.won += other.won
+        self.committed += other.committed
+        self.best_case += other.best_case
+        self.pipeline += other.pipeline
+        self.not_converted += other.not_converted
+
+    def as_json(self) -> dict[str, Any]:
+        attainment = self.attainment
+        return {
+            "target": None if self.target is None else int(self.target),
+            "won": int(self.won),
+            "committed": int(self.committed.quantize(Decimal(1))),
+            "best_case": int(self.best_case),
+            "pipeline": int(self.pipeline),
+            "attainment": None if attainment is None else float(attainment),
+            "not_converted": self.not_converted,
+        }
+
+
+@dataclass
+class OwnerRow:
+    key: str  # the user id as text, or UNASSIGNED
+    label: str
+    cells: list[Cell]
+    total: Cell
+
+
+@dataclass
+class Forecast:
+    query: ForecastQuery
+    months: list[dt.date]
+    rows: list[OwnerRow]  # per owner
+    month_totals: list[Cell]
+    total: Cell
+    currency: str = CURRENCY
+
+    @property
+    def not_converted(self) -> int:
+        return self.total.not_converted
+
+    @property
+    def has_targets(self) -> bool:
+        return self.total.target is not None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "currency": self.currency,
+            "best_case_min_probability": BEST_CASE_MIN_PROBABILITY,
+            "months": [f"{m:%Y-%m}" for m in self.months],
+            "scope": self.query.params(),
+            "totals": [
+                {"month": f"{m:%Y-%m}", **c.as_json()}
+                for m, c in zip(self.months, self.month_totals, strict=True)
+            ],
+            "total": self.total.as_json(),
+            "owners": [
+                {
+                    "owner": None if row.key == UNASSIGNED else int(row.key),
+                    "name": row.label,
+                    "months": [
+                        {"month": f"{m:%Y-%m}", **c.as_json()}
+                        for m, c in zip(self.months, row.cells, strict=True)
+                    ],
+                    "total": row.total.as_json(),
+                }
+                for row in self.rows
+            ],
+            "not_converted": self.not_converted,
+        }
+
+
+def effective_probability() -> Coalesce:
+    return Coalesce(F("probability"), F("stage__probability"))
+
+
+def weighted_amount() -> ExpressionWrapper:
+    return ExpressionWrapper(
+        F("amount") * effective_probability() / Value(100),
+        output_field=DecimalField(max_digits=20, decimal_places=2),
+    )
+
+
+def _money(expression: Any, condition: Q) -> Coalesce:
+    return Coalesce(
+        Sum(expression, filter=condition),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=20, decimal_places=2),
+    )
+
+
+def _scoped(
+    tenant: Tenant, membership: Membership | None, owner_ids: list[int] | None
+) -> QuerySet[Deal]:
+    qs = visible_deals(tenant, membership)
+    if owner_ids is not None:
+        qs = qs.filter(owner_id__in=owner_ids)
+    return qs
+
+
+def _open_q(start: dt.date, end: dt.date) -> Q:
+    # closed_at IS NULL is what lets PostgreSQL use the partial index deal_forecast_open;
+    # the stage's kind keeps the rule exact.
+    return Q(
+        closed_at__isnull=True,
+        stage__kind=StageKind.OPEN,
+        expected_close_date__gte=start,
+        expected_close_date__lt=end,
+    )
+
+
+def _won_q(tenant: Tenant, start: dt.date, end: dt.date) -> Q:
+    zone = tenant.zone
+    return Q(
+        stage__kind=StageKind.WON,
+        closed_at__gte=dt.datetime.combine(start, dt.time(), tzinfo=zone),
+        closed_at__lt=dt.datetime.combine(end, dt.time(), tzinfo=zone),
+    )
+
+
+def forecast(
+    *,
+    tenant: Tenant,
+    membership: Membership | None,
+    query: ForecastQuery,
+    best_case_min: int = BEST_CASE_MIN_PROBABILITY,
+) -> Forecast:
+    """The figures per month x owner with month totals, owner totals and the grand total."""
+    owner_ids = scope_owner_ids(tenant=tenant, membership=membership, query=query)
+    months = query.months
+    start, end = query.start, query.end
+    base = _scoped(tenant, membership, owner_ids)
+    jpy = Q(currency=CURRENCY)
+    other = ~Q(currency=CURRENCY)
+
+    open_rows = (
+        base.filter(_open_q(start, end))
+        .alias(best_probability=effective_probability())
+        .annotate(month=TruncMonth("expected_close_date"))
+        .order_by()
+        .values("month", "owner_id")
+        .annotate(
+            committed=_money(weighted_amount(), jpy),
+            best=_money("amount", jpy & Q(best_probability__gte=best_case_min)),
+            pipeline=_money("amount", jpy),
+            not_converted=Count("id", filter=other),
+        )
+    )
+    won_rows = (
+        base.filter(_won_q(tenant, start, end))
+        .annotate(month=TruncMonth("closed_at", tzinfo=tenant.zone))
+        .order_by()
+        .values("month", "owner_id")
+        .annotate(won=_money("amount", jpy), not_converted=Count("id", filter=other))
+    )
+    targets_qs = SalesTarget.objects.filter(tenant=tenant, month__gte=start, month__lt=end)
+    visible = visible_owner_ids(tenant, membership)
+    if owner_ids is not None:
+        targets_qs = targets_qs.filter(user_id__in=owner_ids)
+    elif visible is not None:
+        targets_qs = targets_qs.filter(user_id__in=visible)
+
+    cells: dict[tuple[dt.date, int | None], Cell] = {}
+
+    def cell(month: Any, owner: int | None) -> Cell:
+        key = (month.date() if isinstance(month, dt.datetime) else month, owner)
+        return cells.setdefault(key, Cell())
+
+    for row in open_rows:
+        c = cell(row["month"], row["owner_id"])
+        c.committed += row["committed"]
+        c.best_case += row["best"]
+        c.pipeline += row["pipeline"]
+        c.not_converted += row["not_converted"]
+    for row in won_rows:
+        c = cell(row["month"], row["owner_id"])
+        c.won += row["won"]
+        c.best_case += row["won"]
+        c.not_converted += row["not_converted"]
+    for target in targets_qs.values("user_id", "month", "amount"):
+        c = cell(target["month"], target["user_id"])
+        c.target = (c.target or ZERO) + target["amount"]
+
+    owners = {owner for _month, owner in cells}
+    if owner_ids is not None:
+        owners.update(owner_ids)
+    named = {u.pk: str(u) for u in User.objects.filter(pk__in=[o for o in owners if o is not None])}
+    ordered = sorted(owners, key=lambda o: (o is None, named.get(o, "") if o else ""))
+    rows: list[OwnerRow] = []
+    month_totals = [Cell() for _ in months]
+    total = Cell()
+    for owner in ordered:
+        if owner is not None and owner not in named:
+            continue
+        row_cells = [cells.get((m, owner), Cell()) for m in months]
+        row_total = Cell()
+        for index, c in enumerate(row_cells):
+            row_total.add(c)
+            month_totals[index].add(c)
+        total.add(row_total)
+        rows.append(
+            OwnerRow(
+                key=str(owner) if owner is not None else UNASSIGNED,
+                label=named[owner] if owner is not None else _("Unassigned"),
+                cells=row_cells,
+                total=row_total,
+            )
+        )
+    return Forecast(query=query, months=months, rows=rows, month_totals=month_totals, total=total)
+
+
+# --- the deals behind a figure --------------------------------------------------------------
+@dataclass
+class DrillDown:
+    figure: str
+    month: dt.date
+    owner: str  # "" = every owner in scope, a user id, or UNASSIGNED
+    deals: list[Deal]
+    total: Decimal  # the JPY sum of the figure over all pages: equals the forecast's cell
+    count: int
+    not_converted: int
+    next_before: int | None
+
+
+def drill_down_queryset(
+    *,
+    tenant: Tenant,
+    membership: Membership | None,
+    query: ForecastQuery,
+    figure: str,
+    month: dt.date,
+    owner: str = "",
+    best_case_min: int = BEST_CASE_MIN_PROBABILITY,
+) -> QuerySet[Deal]:
+    """The deals behind one figure of one month, for one owner (or the whole scope)."""
+    owner_ids = scope_owner_ids(tenant=tenant, membership=membership, query=query)
+    qs = _scoped(tenant, membership, owner_ids)
+    if owner == UNASSIGNED:
+        qs = qs.filter(owner__isnull=True)
+    elif owner:
+        qs = qs.filter(owner_id=int(owner))
+    end = add_months(month, 1)
+    qs = qs.alias(effective=effective_probability())
+    open_q, won_q = _open_q(month, end), _won_q(tenant, month, end)
+    if figure == "won":
+        qs = qs.filter(won_q)
+    elif figure == "best_case":
+        qs = qs.filter(won_q | (open_q & Q(effective__gte=best_case_min)))
+    else:  # committed, pipeline
+        qs = qs.filter(open_q)
+    return qs
+
+
+def drill_down(
+    *,
+    tenant: Tenant,
+    membership: Membership | None,
+    query: ForecastQuery,
+    figure: str,
+    month: dt.date,
+    owner: str = "",
+    before: int | None = None,
+    limit: int = DRILL_PAGE,
+) -> DrillDown:
+    """One page of the deals (newest first, keyset on id) and the figure's total, in two
+    queries whatever the number of deals."""
+    qs = drill_down_queryset(
+        tenant=tenant,
+        membership=membership,
+        query=query,
+        figure=figure,
+        month=month,
+        owner=owner,
+    )
+    jpy = Q(currency=CURRENCY)
+    summed: Any = weighted_amount() if figure == "committed" else F("amount")
+    totals = qs.aggregate(
+        total=_money(summed, jpy),
+        count=Count("id"),
+        not_converted=Count("id", filter=~jpy),
+    )
+    page_qs = (
+        qs.select_related("stage", "owner", "company")
+        .annotate(effective_probability=effective_probability(), weighted=weighted_amount())
+        .order_by("-id")
+    )
+    if before is not None:
+        page_qs = page_qs.filter(id__lt=before)
+    deals = list(page_qs[: limit + 1])
+    has_more = len(deals) > limit
+    deals = deals[:limit]
+    return DrillDown(
+        figure=figure,
+        month=month,
+        owner=owner,
+        deals=deals,
+        total=totals["total"],
+        count=totals["count"],
+        not_converted=totals["not_converted"],
+        next_before=deals[-1].pk if has_more and deals else None,
+    )
+
+
+# --- targets --------------------------------------------------------------------------------
+def targets_grid(
+    *, tenant: Tenant, people: list[Membership], months: list[dt.date]
+) -> dict[tuple[int, dt.date], Decimal]:
+    """{(user id, month): amount} of the people's targets in the months (one query)."""
+    if not people or not months:
+        return {}
+    rows = SalesTarget.objects.filter(
+        tenant=tenant,
+        user_id__in=[m.user_id for m in people],
+        month__gte=months[0],
+        month__lte=months[-1],
+    ).values_list("user_id", "month", "amount")
+    return {(user_id, month): amount for user_id, month, amount in rows}
+
+
+def target_list(
+    *, tenant: Tenant, membership: Membership | None, params: Mapping[str, Any] | None = None
+) -> QuerySet[SalesTarget]:
+    """Targets the member may see (their visible owners), filtered by ?month= ?from= ?to=
+    (YYYY-MM) and ?user=."""
+    qs = SalesTarget.objects.filter(tenant=tenant)
+    visible = visible_owner_ids(tenant, membership)
+    if visible is not None:
+        qs = qs.filter(user_id__in=visible)
+    params = params or {}
+    for name, lookup in (("month", "month"), ("from", "month__gte"), ("to", "month__lte")):
+        value = parse_month(str(params.get(name, "") or ""))
+        if value is not None:
+            qs = qs.filter(**{lookup: value})
+    user = _int(params.get("user"))
+    if user is not None:
+        qs = qs.filter(user_id=user)
+    return qs.order_by("-id")
+
+
+def can_set_targets_for(tenant: Tenant, membership: Membership | None) -> set[int] | None:
+    """Whose targets this member may set: admins everyone (None), a manager their team,
+    anyone else no one."""
+    role = getattr(membership, "role", None)
+    if role in ADMINS:
+        return None
+    if role == Role.MANAGER and membership is not None:
+        return set(team_user_ids(membership))
+    return set()
