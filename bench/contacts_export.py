@@ -32,34 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.contacts_import import generate  # noqa: E402
-from bench.contacts_import import timed_child as _timed_child  # noqa: E402
-
-# A child forked from this (large, after the fill) process starts with this process's pages
-# counted in its RSS, and Linux keeps that high-water mark across exec. So children are
-# started by a small launcher process, whose own children start small: their ru_maxrss is
-# theirs alone.
-LAUNCHER = (
-    "import os, sys, subprocess\n"
-    "p = subprocess.Popen(sys.argv[1:])\n"
-    "_pid, status, usage = os.wait4(p.pid, 0)\n"
-    "sys.stderr.write(f'\\nPEAK_RSS_KIB={usage.ru_maxrss}\\n')\n"
-    "sys.exit(os.waitstatus_to_exitcode(status))\n"
-)
-
-
-def timed_child(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in bytes of `cmd` alone, and its stdout."""
-    err_path = Path(tempfile.mkstemp(prefix="bench-export-err-")[1])
-    wrapped = ["sh", "-c", f'"$@" 2>{err_path}', "sh", sys.executable, "-c", LAUNCHER, *cmd]
-    try:
-        seconds, _launcher_rss, out = _timed_child(wrapped, env)
-        text = err_path.read_text(errors="replace")
-    finally:
-        err_path.unlink()
-    peak = [line for line in text.splitlines() if line.startswith("PEAK_RSS_KIB=")]
-    return seconds, int(peak[-1].split("=")[1]) * 1024 if peak else 0, out
-
+from bench.contacts_import import generate, timed_child  # noqa: E402
 
 SLUG = "bench-export"
 FORMATS = [("csv", "utf-8"), ("csv", "cp932"), ("xlsx", "utf-8"), ("jsonl", "utf-8")]

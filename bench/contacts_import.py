@@ -145,8 +145,33 @@ def generate(path: Path, rows: int) -> None:
             )
 
 
+# A child forked from this (possibly large) process starts with this process's pages counted
+# in its RSS, and Linux keeps that high-water mark across exec. So children are started by a
+# small launcher process, whose own children start small: their ru_maxrss is theirs alone.
+LAUNCHER = (
+    "import os, sys, subprocess\n"
+    "p = subprocess.Popen(sys.argv[1:])\n"
+    "_pid, status, usage = os.wait4(p.pid, 0)\n"
+    "sys.stderr.write(f'\\nPEAK_RSS_KIB={usage.ru_maxrss}\\n')\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
 def timed_child(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in bytes (this child only, via wait4) and its stdout."""
+    """Wall seconds, peak RSS in bytes of `cmd` alone (through LAUNCHER), and its stdout."""
+    err_path = Path(tempfile.mkstemp(prefix="bench-child-err-")[1])
+    wrapped = ["sh", "-c", f'"$@" 2>{err_path}', "sh", sys.executable, "-c", LAUNCHER, *cmd]
+    try:
+        seconds, _launcher_rss, out = _run_child(wrapped, env)
+        text = err_path.read_text(errors="replace")
+    finally:
+        err_path.unlink()
+    peak = [line for line in text.splitlines() if line.startswith("PEAK_RSS_KIB=")]
+    return seconds, int(peak[-1].split("=")[1]) * 1024 if peak else 0, out
+
+
+def _run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS in bytes (via wait4) and its stdout."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 - read back below, closed by GC
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.PIPE)
