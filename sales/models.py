@@ -16,6 +16,14 @@ from .catalog.models import (  # noqa: F401
     Supplier,
     TaxRate,
 )
-from .deals.models import Deal, DealContact, DealStageChange, Pipeline, Stage, StageKind  # noqa: F401
+from .deals.models import (  # noqa: F401
+    Deal,
+    DealContact,
+    DealStageChange,
+    Pipeline,
+    Stage,
+    StageKind,
+    StageTotals,
+)
 from .reports.models import DailyReport, DailyReportComment, DailyReportRead, ReportSettings  # noqa: F401
 from .forecast.models import SalesTarget  # noqa: F401

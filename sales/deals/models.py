@@ -211,3 +211,32 @@ class DealStageChange(TenantOwned):
             # Daily reports pull a rep's moves of the day.
             models.Index(fields=["tenant", "changed_by", "changed_at"], name="stagechange_by"),
         ]
+
+
+class StageTotals(TenantOwned):
+    """The live deals of one (pipeline, stage): how many, their amounts, and the two sums the
+    weighted total is made of. The board's unfiltered headers read these rows instead of
+    aggregating every deal of the pipeline.
+
+    Kept by statement-level triggers on sales_deal (migration 0007), in the transaction of
+    the write and with `x = x + delta` upserts, so every way a deal is written (services,
+    queryset updates, bulk INSERT … SELECT, deletes) keeps them exact and two transactions
+    moving deals at once both count. The weighted total is not stored: the stage's
+    probability can change without touching a deal, so the rows keep Σ amount of deals
+    without an override (`amount_plain`, times the stage's probability when read) and
+    Σ amount × override (`amount_overridden`). Amounts are summed whatever their currency,
+    as the board's aggregate does. `board_totals_rebuild` recomputes them (repair)."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    deal_count = models.BigIntegerField(default=0)
+    amount_total = models.DecimalField(max_digits=24, decimal_places=2, default=Decimal(0))
+    amount_plain = models.DecimalField(max_digits=24, decimal_places=2, default=Decimal(0))
+    amount_overridden = models.DecimalField(max_digits=26, decimal_places=2, default=Decimal(0))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "pipeline", "stage"], name="stagetotals_unique"
+            ),
+        ]

@@ -32,7 +32,7 @@ from contacts.models import Interaction
 from contacts.selectors import visibility_filter
 from crm.core.models import Membership, Tenant
 
-from .models import Deal, DealStageChange, Pipeline, Stage
+from .models import Deal, DealStageChange, Pipeline, Stage, StageTotals
 
 BOARD_CARDS = 20
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -120,6 +120,19 @@ class DealFilters:
         if self.q:
             qs = qs.filter(name__icontains=self.q)
         return qs
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing narrows the deals (the board may read its kept totals)."""
+        return not (
+            self.owner
+            or self.close_month
+            or self.tag
+            or self.q
+            or self.pipeline is not None
+            or self.stage is not None
+            or self.updated_since is not None
+        )
 
     def querystring(self) -> str:
         from urllib.parse import urlencode
@@ -222,10 +235,36 @@ def _mark_stale(deals: list[Deal], stages: dict[int, Stage], now: dt.datetime) -
 def board_totals(
     *, tenant: Tenant, pipeline: Pipeline, membership: Membership | None, filters: DealFilters
 ) -> dict[int, dict[str, Any]]:
-    """Count, total and weighted total per stage of the pipeline, in one aggregate query.
-    The weighted total needs the stage's probability only for deals without an override, so
-    the query sums those amounts apart and never joins the stages (100,000 rows stay one
-    scan); `stage_probabilities` finishes the sum in Python."""
+    """Count, total and the two sums of the weighted total per stage of the pipeline, in one
+    query. Unfiltered, for a member who sees every deal, it reads the kept StageTotals rows
+    (one row a stage, exact in every write's transaction: migration 0007). Otherwise one
+    aggregate over the deals the filters and visibility leave; the weighted total needs the
+    stage's probability only for deals without an override, so the query sums those amounts
+    apart and never joins the stages; `_weighted` finishes the sum in Python."""
+    if filters.is_empty and visibility_filter(tenant, membership) is None:
+        kept = StageTotals.objects.filter(tenant=tenant, pipeline=pipeline).values_list(
+            "stage_id", "deal_count", "amount_total", "amount_overridden", "amount_plain"
+        )
+        return {
+            stage_id: {
+                "stage_id": stage_id,
+                "count": count,
+                "total": total,
+                "overridden": overridden,
+                "plain": plain,
+            }
+            for stage_id, count, total, overridden, plain in kept
+        }
+    return board_totals_aggregate(
+        tenant=tenant, pipeline=pipeline, membership=membership, filters=filters
+    )
+
+
+def board_totals_aggregate(
+    *, tenant: Tenant, pipeline: Pipeline, membership: Membership | None, filters: DealFilters
+) -> dict[int, dict[str, Any]]:
+    """The headers' numbers summed over the deals themselves (filtered boards; and what the
+    kept totals are checked against)."""
     qs = filters.apply(visible_deals(tenant, membership).filter(pipeline=pipeline), membership)
     rows = (
         qs.order_by()

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -709,3 +709,60 @@ def deal_log_note(*, tenant: Tenant, deal: Deal, actor: Any, body: str) -> None:
         kind="note",
         data={"event": "note"},
     )
+
+
+# --- the board's kept totals ------------------------------------------------------------------
+_REBUILD_SQL = """
+WITH fresh AS (
+  SELECT pipeline_id, stage_id, count(*) AS n, coalesce(sum(amount), 0) AS amount,
+    coalesce(sum(amount) FILTER (WHERE probability IS NULL), 0) AS plain,
+    coalesce(sum(amount * probability) FILTER (WHERE probability IS NOT NULL), 0) AS overridden
+  FROM sales_deal WHERE tenant_id = %(tenant)s AND deleted_at IS NULL
+  GROUP BY pipeline_id, stage_id
+), updated AS (
+  UPDATE sales_stagetotals t SET deal_count = coalesce(f.n, 0),
+    amount_total = coalesce(f.amount, 0), amount_plain = coalesce(f.plain, 0),
+    amount_overridden = coalesce(f.overridden, 0)
+  FROM sales_stagetotals k LEFT JOIN fresh f
+    ON f.pipeline_id = k.pipeline_id AND f.stage_id = k.stage_id
+  WHERE t.id = k.id AND t.tenant_id = %(tenant)s AND t.id = ANY(%(locked)s)
+  RETURNING t.pipeline_id, t.stage_id
+)
+INSERT INTO sales_stagetotals (tenant_id, pipeline_id, stage_id, deal_count, amount_total,
+  amount_plain, amount_overridden)
+SELECT %(tenant)s, f.pipeline_id, f.stage_id, f.n, f.amount, f.plain, f.overridden
+FROM fresh f
+WHERE NOT EXISTS (SELECT 1 FROM updated u
+                  WHERE u.pipeline_id = f.pipeline_id AND u.stage_id = f.stage_id)
+ON CONFLICT (tenant_id, pipeline_id, stage_id) DO NOTHING
+"""
+
+
+def board_totals_rebuild(*, tenant: Tenant) -> int:
+    """Recomputes the tenant's StageTotals from its live deals, set-based (a repair; the
+    triggers of migration 0007 keep them exact otherwise). Returns the number of rows.
+
+    Exact while deals are being written: every stage gets a row first, then all the tenant's
+    rows are locked in the triggers' key order; a writer that has already counted waits for
+    nothing and is committed before the aggregate's snapshot (we waited for its row lock),
+    a writer that comes later waits on our lock and adds its delta to the recomputed row."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO sales_stagetotals (tenant_id, pipeline_id, stage_id, deal_count,
+              amount_total, amount_plain, amount_overridden)
+            SELECT tenant_id, pipeline_id, id, 0, 0, 0, 0 FROM sales_stage
+            WHERE tenant_id = %s
+            ON CONFLICT (tenant_id, pipeline_id, stage_id) DO NOTHING
+            """,
+            [tenant.pk],
+        )
+        cursor.execute(
+            "SELECT id FROM sales_stagetotals WHERE tenant_id = %s"
+            " ORDER BY tenant_id, pipeline_id, stage_id FOR UPDATE",
+            [tenant.pk],
+        )
+        locked = [row[0] for row in cursor.fetchall()]
+        cursor.execute(_REBUILD_SQL, {"tenant": tenant.pk, "locked": locked})
+        cursor.execute("SELECT count(*) FROM sales_stagetotals WHERE tenant_id = %s", [tenant.pk])
+        return int(cursor.fetchone()[0])
