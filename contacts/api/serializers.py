@@ -3,13 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crm.core.customfields import CustomFieldErrors, clean_custom_fields
+from crm.core.api.records import CustomFieldsSerializerMixin
 from crm.core.normalize import format_phone
 
 from ..models import Company, Contact, Interaction
@@ -64,46 +63,7 @@ class CompanyRefField(serializers.Field):
         return instance.company
 
 
-class _CustomFieldsMixin:
-    """`custom_fields` is an object keyed by the tenant's field keys. Keys sent are set
-    (null clears), keys not sent keep their value; unknown keys are refused. Read back, every
-    defined key is present (null when empty)."""
-
-    context: dict[str, Any]
-    instance: Any
-
-    def _definitions(self) -> list[Any]:
-        return self.context["custom_field_definitions"]()
-
-    def validate_custom_fields(self, value: Any) -> Any:
-        try:
-            clean_custom_fields(
-                definitions=self._definitions(),
-                data=value,
-                existing=self.instance.custom_fields if self.instance is not None else None,
-                creating=self.instance is None,
-            )
-        except CustomFieldErrors as exc:
-            raise serializers.ValidationError(exc.by_key) from None
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from None
-        # The service merges and stores (and checks uniqueness in its transaction).
-        return value
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if self.instance is None and "custom_fields" not in attrs:
-            # Defaults and required fields apply to a new record even when the object is
-            # left out; the service reports what is missing.
-            attrs["custom_fields"] = {}
-        return attrs
-
-    def _with_custom_fields(self, data: dict[str, Any], instance: Any) -> dict[str, Any]:
-        stored = instance.custom_fields or {}
-        data["custom_fields"] = {d.key: stored.get(d.key) for d in self._definitions()}
-        return data
-
-
-class ContactSerializer(_CustomFieldsMixin, serializers.ModelSerializer):
+class ContactSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     company = CompanyRefField(required=False, allow_null=True)
     email = _loose(254)
     phone = _loose(40)
@@ -164,7 +124,7 @@ class ContactSerializer(_CustomFieldsMixin, serializers.ModelSerializer):
         return self._with_custom_fields(super().to_representation(instance), instance)
 
 
-class CompanySerializer(_CustomFieldsMixin, serializers.ModelSerializer):
+class CompanySerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     phone = _loose(40)
     postal_code = _loose(20)
     prefecture = _loose(10)
@@ -229,3 +189,7 @@ class InteractionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+# The older name (moved to crm.core.api.records).
+_CustomFieldsMixin = CustomFieldsSerializerMixin

@@ -13,10 +13,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from crm.core.api.records import CustomFieldsViewMixin, api_errors, api_membership
 from crm.core.models import ObjectType
 
 from ..api.serializers import ContactSerializer
-from ..api.views import _CustomFieldsViewMixin, api_errors, api_membership
 from ..models import Contact
 from ..selectors import contact_list, visibility_filter
 from . import selectors, services
@@ -53,7 +53,7 @@ class PairSerializer(serializers.Serializer):
     score = serializers.IntegerField()
 
 
-class ContactDedupeViewSet(_CustomFieldsViewMixin, viewsets.GenericViewSet):
+class ContactDedupeViewSet(CustomFieldsViewMixin, viewsets.GenericViewSet):
     """Likely duplicate contacts and merging them. Both need contacts.edit."""
 
     object_type = ObjectType.CONTACT

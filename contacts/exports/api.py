@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contacts.api.views import api_membership
+from crm.core.api.records import api_membership
 from crm.core.http import TenantAPIMixin
 from crm.core.models import Membership
 

@@ -9,9 +9,9 @@ from typing import Any
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
+from crm.core.api.records import api_errors, api_membership
 from crm.core.http import TenantAPIMixin
 
-from ..api.views import api_errors, api_membership
 from . import selectors, services
 from .models import SavedView
 

@@ -15,8 +15,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contacts.api.serializers import _CustomFieldsMixin
-from contacts.api.views import _CustomFieldsViewMixin, api_errors, api_membership
+from crm.core.api.records import (
+    CustomFieldsSerializerMixin,
+    CustomFieldsViewMixin,
+    api_errors,
+    api_membership,
+)
 from crm.core.models import ObjectType
 
 from . import selectors, services
@@ -60,7 +64,7 @@ class ContactIdsField(serializers.ListField):
         return [link.contact_id for link in instance.deal_contacts.all()]
 
 
-class DealSerializer(_CustomFieldsMixin, serializers.ModelSerializer):
+class DealSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     pipeline = serializers.IntegerField(source="pipeline_id", required=False)
     stage = serializers.IntegerField(source="stage_id", required=False)
     company = serializers.IntegerField(source="company_id", required=False, allow_null=True)
@@ -126,7 +130,7 @@ class MoveStageSerializer(serializers.Serializer):
     lost_reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class PipelineViewSet(_CustomFieldsViewMixin, viewsets.ModelViewSet):
+class PipelineViewSet(CustomFieldsViewMixin, viewsets.ModelViewSet):
     """Pipelines with their stages in order. A pipeline that has deals is not deleted."""
 
     serializer_class = PipelineSerializer
@@ -172,7 +176,7 @@ class PipelineViewSet(_CustomFieldsViewMixin, viewsets.ModelViewSet):
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("pipeline", int)]))
-class StageViewSet(_CustomFieldsViewMixin, viewsets.ModelViewSet):
+class StageViewSet(CustomFieldsViewMixin, viewsets.ModelViewSet):
     """Stages. Create with `pipeline_id`; order with `POST /pipelines/<id>/reorder/`. A stage
     that holds deals is not deleted."""
 
@@ -226,7 +230,7 @@ DEAL_FILTERS = [
 
 
 @extend_schema_view(list=extend_schema(parameters=DEAL_FILTERS))
-class DealViewSet(_CustomFieldsViewMixin, viewsets.ModelViewSet):
+class DealViewSet(CustomFieldsViewMixin, viewsets.ModelViewSet):
     """Deals. Filters: `pipeline`, `stage`, `owner` (id, `me`, `unassigned`), `close_month`
     (YYYY-MM), `tag`, `q`, `updated_since`, custom fields (`cf_<key>`). The stage changes only
     through `POST /deals/<id>/move-stage/` {stage, lost_reason}. DELETE is a soft delete."""
