@@ -22,7 +22,10 @@ from ..permissions import login_only, public, require_perm
 
 @require_perm("app.use")
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+    """The viewer's default dashboard (crm.core.dashboards)."""
+    from ..dashboards.views import dashboard_page
+
+    return dashboard_page(request)
 
 
 @login_only
