@@ -52,9 +52,7 @@ class SalesTarget(TenantOwned):
             models.CheckConstraint(
                 condition=Q(amount__gte=0), name="salestarget_amount_not_negative"
             ),
-            models.CheckConstraint(
-                condition=Q(month__day=1), name="salestarget_month_first_day"
-            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="salestarget_month_first_day"),
         ]
         indexes = [models.Index(fields=["tenant", "month"], name="salestarget_month")]
 

@@ -112,6 +112,14 @@ class ForecastQuery:
         """The first day after the range."""
         return add_months(self.start, self.count)
 
+    @property
+    def who(self) -> str:
+        if self.scope == "owner":
+            return f"owner:{self.owner}"
+        if self.scope == "team":
+            return f"team:{self.team}"
+        return self.scope
+
     def params(self) -> dict[str, str]:
         """The query string that reproduces this view (for links and the JSON endpoint)."""
         out = {
@@ -181,6 +189,14 @@ def forecast_query(
 
     scope = str(params.get("scope", "") or "").strip()
     raw_owner = str(params.get("owner", "") or "").strip()
+    raw_team = str(params.get("team", "") or "").strip()
+    who = str(params.get("who", "") or "").strip()  # the page's one select: me, all, team:<id>…
+    if who in ("me", "all", "team"):
+        scope = who
+    elif who.startswith("owner:"):
+        raw_owner = who.removeprefix("owner:")
+    elif who.startswith("team:"):
+        raw_team = who.removeprefix("team:")
     owner: int | None = None
     team: int | None = None
     user_id = getattr(membership, "user_id", None)
@@ -191,7 +207,6 @@ def forecast_query(
             owner, scope = int(raw_owner), "owner"
         else:
             errors["owner"] = [_("Use a user id or me.")]
-    raw_team = str(params.get("team", "") or "").strip()
     if raw_team and owner is None:
         if raw_team == "me" or (raw_team.isdigit() and int(raw_team) == user_id):
             scope, team = "team", user_id
@@ -535,7 +550,7 @@ def forecast(
 @dataclass
 class DrillDown:
     figure: str
-    month: dt.date
+    month: dt.date | None
     owner: str  # "" = every owner in scope, a user id, or UNASSIGNED
     deals: list[Deal]
     total: Decimal  # the JPY sum of the figure over all pages: equals the forecast's cell
@@ -550,20 +565,22 @@ def drill_down_queryset(
     membership: Membership | None,
     query: ForecastQuery,
     figure: str,
-    month: dt.date,
+    month: dt.date | None,
     owner: str = "",
     best_case_min: int = BEST_CASE_MIN_PROBABILITY,
 ) -> QuerySet[Deal]:
-    """The deals behind one figure of one month, for one owner (or the whole scope)."""
+    """The deals behind one figure of one month (None: the query's whole range), for one
+    owner (or the whole scope)."""
     owner_ids = scope_owner_ids(tenant=tenant, membership=membership, query=query)
     qs = _scoped(tenant, membership, owner_ids)
     if owner == UNASSIGNED:
         qs = qs.filter(owner__isnull=True)
     elif owner:
         qs = qs.filter(owner_id=int(owner))
-    end = add_months(month, 1)
+    start = month if month is not None else query.start
+    end = add_months(month, 1) if month is not None else query.end
     qs = qs.alias(effective=effective_probability())
-    open_q, won_q = _open_q(month, end), _won_q(tenant, month, end)
+    open_q, won_q = _open_q(start, end), _won_q(tenant, start, end)
     if figure == "won":
         qs = qs.filter(won_q)
     elif figure == "best_case":
@@ -579,7 +596,7 @@ def drill_down(
     membership: Membership | None,
     query: ForecastQuery,
     figure: str,
-    month: dt.date,
+    month: dt.date | None,
     owner: str = "",
     before: int | None = None,
     limit: int = DRILL_PAGE,
@@ -668,3 +685,29 @@ def can_set_targets_for(tenant: Tenant, membership: Membership | None) -> set[in
     if role == Role.MANAGER and membership is not None:
         return set(team_user_ids(membership))
     return set()
+
+
+def month_label(month: dt.date) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(month, "YEAR_MONTH_FORMAT")
+
+
+def chart_payload(result: Forecast) -> dict[str, Any]:
+    """The dashboards' chart shape (crm.core.dashboards): won and committed as bars, the
+    target as a line, per month."""
+    totals = [c.as_json() for c in result.month_totals]
+    has_any = any(t["won"] or t["committed"] or t["target"] for t in totals)
+    return {
+        "type": "bar",
+        "labels": [month_label(m) for m in result.months],
+        "months": [f"{m:%Y-%m}" for m in result.months],
+        "datasets": [
+            {"label": _("Won"), "data": [t["won"] for t in totals], "kind": "bar"},
+            {"label": _("Committed"), "data": [t["committed"] for t in totals], "kind": "bar"},
+            {"label": _("Target"), "data": [t["target"] or 0 for t in totals], "kind": "line"},
+        ],
+        "unit": CURRENCY,
+        "empty": "" if has_any else _("No deals or targets in these months yet."),
+        "not_converted": result.not_converted,
+    }
