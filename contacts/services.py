@@ -498,7 +498,14 @@ def purge_deleted(*, tenant: Tenant, older_than: dt.timedelta | None = None) -> 
         # contacts/purge.py BUILTIN_COVERS: what the purge does itself once the hooks ran
         timeline._raw_delete(timeline.db)
         Interaction.objects.filter(tenant=tenant, company__in=purged_companies).update(company=None)
+        orphans = list(
+            Contact.objects.filter(tenant=tenant, company__in=purged_companies)
+            .exclude(pk__in=contacts.values("pk"))
+            .values_list("pk", flat=True)
+        )
         Contact.objects.filter(tenant=tenant, company__in=purged_companies).update(company=None)
+        # Their search text still held the purged company's name.
+        _refresh_search_texts(tenant, Contact.objects.filter(tenant=tenant, pk__in=orphans))
         contact_count = contacts._raw_delete(contacts.db)  # no per-row Python cascade
         company_count = companies._raw_delete(companies.db)
     return {"contacts": contact_count, "companies": company_count}
@@ -561,10 +568,15 @@ def company_update(*, tenant: Tenant, company: Company, actor: Any = None, **dat
 
 
 def _refresh_company_contacts(tenant: Tenant, company: Company) -> None:
-    """The company name is part of its contacts' search text. Renames are rare; this
-    rewrites the derived column in batches rather than one UPDATE per contact."""
+    """The company name is part of its contacts' search text. Renames are rare."""
+    _refresh_search_texts(tenant, Contact.objects.filter(tenant=tenant, company=company))
+
+
+def _refresh_search_texts(tenant: Tenant, contacts: QuerySet[Contact]) -> None:
+    """Rewrites the derived search text of `contacts` in batches rather than one UPDATE per
+    contact."""
     batch: list[Contact] = []
-    qs = Contact.objects.filter(tenant=tenant, company=company).select_related("company")
+    qs = contacts.select_related("company")
     for contact in qs.iterator(chunk_size=1000):
         _refresh_search_text(tenant, contact)
         batch.append(contact)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Company, Contact, Interaction
-from contacts.services import company_create, purge_deleted, timeline_add
+from contacts.services import company_create, contact_create, purge_deleted, timeline_add
 from crm.core.context import tenant_context
 from crm.core.models import AuditLog
 from crm.core.roles import Role
@@ -341,6 +341,20 @@ def test_purge_removes_only_what_was_deleted_over_30_days_ago(tenant) -> None:
         assert Contact.objects.get(pk=live.pk).company_id is None
     assert counts == {"contacts": 1, "companies": 1}
     assert left == {"recent", "live"}
+
+
+def test_a_purged_company_leaves_its_contacts_search_text(member_client, tenant) -> None:
+    with tenant_context(tenant):
+        company = company_create(tenant=tenant, name="消える精機")
+        live = contact_create(tenant=tenant, last_name="山田", company=company.pk)
+        assert "消える精機" in Contact.objects.get(pk=live.pk).search_text
+        long_ago = timezone.now() - dt.timedelta(days=31)
+        Company.objects.filter(pk=company.pk).update(deleted_at=long_ago)
+        purge_deleted(tenant=tenant)
+        assert "消える精機" not in Contact.objects.get(pk=live.pk).search_text
+    page = html(member_client.get(reverse("contacts:list"), {"q": "消える"}))
+    assert "山田" not in page
+    assert "山田" in html(member_client.get(reverse("contacts:list"), {"q": "山田"}))
 
 
 @pytest.mark.django_db(transaction=True)
