@@ -479,11 +479,17 @@ def report_mark_read(*, tenant: Tenant, report: DailyReport, reader: Any) -> boo
     user_id = getattr(reader, "pk", None)
     if user_id is None or user_id == report.author_id or not report.is_submitted:
         return False
-    created = DailyReportRead.objects.bulk_create(
-        [DailyReportRead(tenant=tenant, report=report, reader_id=user_id, read_at=timezone.now())],
-        ignore_conflicts=True,
-    )
-    return bool(created and created[0].pk)
+    try:
+        with transaction.atomic():
+            _obj, created = DailyReportRead.objects.get_or_create(
+                tenant=tenant,
+                report=report,
+                reader_id=user_id,
+                defaults={"read_at": timezone.now()},
+            )
+    except IntegrityError:  # read in two tabs at once: the other one was first
+        return False
+    return created
 
 
 def report_mark_unread(*, tenant: Tenant, report: DailyReport, reader: Any) -> None:
