@@ -14,12 +14,14 @@ class SalesConfig(AppConfig):
         from crm.core.demo import register_seeder
         from crm.core.models import ObjectType
 
+        from .catalog.demo import seed_orders
         from .deals.demo import seed_deals
         from .deals.models import Deal
         from .deals.panels import company_open_deals, contact_open_deals
 
         register_custom_field_model(ObjectType.DEAL, Deal)
         register_seeder("sales_deals", seed_deals, order=20)
+        register_seeder("sales_orders", seed_orders, order=30)
         register_detail_panel(
             on="contact",
             key="open_deals",
