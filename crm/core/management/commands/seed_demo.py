@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -15,11 +16,36 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--tenant", required=True, help="tenant slug")
         parser.add_argument("--contacts", type=int, default=200)
+        parser.add_argument(
+            "--deals",
+            type=int,
+            default=None,
+            help="add this many deals set-based (without it: a couple of dozen demo deals "
+            "into a tenant that has none)",
+        )
+        parser.add_argument(
+            "--orders", type=int, default=None, help="add this many orders (1-3 lines each)"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         tenant = Tenant.objects.filter(slug=opts["tenant"]).first()
         if tenant is None:
             raise CommandError(f"no tenant with slug {opts['tenant']!r}")
-        with tenant_context(tenant):
-            ran = run_seeders(tenant=tenant, contacts=opts["contacts"])
-        self.stdout.write(f"seeded {tenant.slug}: {', '.join(ran) or 'nothing registered'}")
+        for name in ("contacts", "deals", "orders"):
+            if opts[name] is not None and opts[name] < 0:
+                raise CommandError(f"--{name} cannot be negative")
+        started = time.perf_counter()
+        try:
+            with tenant_context(tenant):
+                ran = run_seeders(
+                    tenant=tenant,
+                    contacts=opts["contacts"],
+                    deals=opts["deals"],
+                    orders=opts["orders"],
+                )
+        except ValueError as refusal:
+            raise CommandError(str(refusal)) from None
+        self.stdout.write(
+            f"seeded {tenant.slug}: {', '.join(ran) or 'nothing registered'}"
+            f" in {time.perf_counter() - started:.1f} s"
+        )
