@@ -15,11 +15,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.core.context import tenant_context
 from crm.core.http import TenantRequest
 from crm.core.permissions import require_perm
 from crm.core.roles import has_perm
@@ -406,11 +407,14 @@ def report_export(request: TenantRequest) -> HttpResponse:
         messages.error(request, " ".join(m for ms in filters.errors.values() for m in ms))
         return redirect(f"{reverse('sales:report_search')}?{urlencode(filters.params())}")
     writer = csv.writer(_Echo())
+    tenant, language = request.tenant, translation.get_language()
 
     def stream() -> Iterator[str]:
-        yield "\ufeff"
-        for row in export_rows(request, filters):
-            yield writer.writerow(row)
+        # Runs after the middleware has left the request's tenant: enter it again.
+        with tenant_context(tenant), translation.override(language):
+            yield "\ufeff"
+            for row in export_rows(request, filters):
+                yield writer.writerow(row)
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     today = services.tenant_today(request.tenant)
