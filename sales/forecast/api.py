@@ -41,7 +41,7 @@ class MonthField(serializers.CharField):
 
 class TargetSerializer(serializers.ModelSerializer):
     user = serializers.IntegerField(source="user_id")
-    month = MonthField(max_length=10, help_text="2026-04")
+    month = MonthField(help_text="2026-04")
     amount = serializers.DecimalField(max_digits=16, decimal_places=0, min_value=Decimal(0))
     set_by = serializers.IntegerField(source="set_by_id", read_only=True, allow_null=True)
 
