@@ -251,7 +251,7 @@ def main() -> None:
             return took
 
         with tenant_context(tenant):
-            args_ = {"tenant": tenant, "pipeline": pipeline, "membership": None}
+            args_: dict[str, Any] = {"tenant": tenant, "pipeline": pipeline, "membership": None}
             kept = selectors.board_totals(filters=selectors.DealFilters(), **args_)
             fresh = selectors.board_totals_aggregate(filters=selectors.DealFilters(), **args_)
 

@@ -313,7 +313,8 @@ def board(
     totals = board_totals(tenant=tenant, pipeline=pipeline, membership=membership, filters=filters)
     by_stage: dict[int, list[Deal]] = {stage.pk: [] for stage in stages}
     if stages:
-        branches, params = [], []
+        branches: list[str] = []
+        params: list[Any] = []
         for stage in stages:
             sql, branch_params = (
                 deals.filter(stage_id=stage.pk).order_by("-id").values("id")[:per_column]
