@@ -123,15 +123,21 @@ ACTIVITY_FILTERS = [
 
 
 def _moment(value: str, *, end_of_day: bool, zone: Any) -> dt.datetime | None:
-    moment = parse_datetime(value)
-    if moment is not None:
-        return moment if moment.tzinfo else moment.replace(tzinfo=zone)
-    day = parse_date(value)
-    if day is None:
+    try:
+        day = parse_date(value)  # a plain date is a whole day (parse_datetime takes it too)
+    except ValueError:
+        day = None
+    if day is not None:
+        if end_of_day:
+            day += dt.timedelta(days=1)
+        return dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    try:
+        moment = parse_datetime(value)
+    except ValueError:
         return None
-    if end_of_day:
-        day += dt.timedelta(days=1)
-    return dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 @extend_schema_view(list=extend_schema(parameters=ACTIVITY_FILTERS))
