@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from functools import partial
 from typing import Any
 
 import jpholiday
@@ -552,7 +553,7 @@ def remind_missing_reports(*, tenant: Tenant, now: dt.datetime | None = None) ->
                 "Write it here:\n%(url)s\n"
             ) % {"name": str(user), "date": day.isoformat(), "url": _absolute(url)}
             address = user.email
-            transaction.on_commit(lambda s=subject, m=message, a=address: _send(s, m, a))
+            transaction.on_commit(partial(_send, subject, message, address))
     return reminded
 
 

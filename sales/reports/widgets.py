@@ -18,16 +18,18 @@ def recent_daily_reports(ctx: WidgetContext) -> dict[str, Any]:
     from . import selectors
 
     reports = selectors.recent_for_widget(tenant=ctx.tenant, membership=ctx.membership)
-    items = [
-        {
-            "title": f"{report.author} · {report.date:%Y-%m-%d}",
-            "url": reverse("sales:report_detail", kwargs={"report_id": report.pk}),
-            "meta": report.did[:80],
-            "badge": _("Read") if report.read_by_me else _("Unread"),
-            "tone": "" if report.read_by_me else "warning",
-        }
-        for report in reports
-    ]
+    items = []
+    for report in reports:
+        read = bool(getattr(report, "read_by_me", False))
+        items.append(
+            {
+                "title": f"{report.author} · {report.date:%Y-%m-%d}",
+                "url": reverse("sales:report_detail", kwargs={"report_id": report.pk}),
+                "meta": report.did[:80],
+                "badge": _("Read") if read else _("Unread"),
+                "tone": "" if read else "warning",
+            }
+        )
     return {
         "items": items,
         "empty": _("No daily reports from your team yet."),
