@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from crm.core.dashboards import Widget, WidgetContext, register_widget
 from crm.core.roles import Role
@@ -154,6 +154,7 @@ def kpis(ctx: WidgetContext) -> dict[str, Any]:
             & Q(stage_entered_at__lt=stale_since),
         ),
     )
+    open_count = figures["open_count"]
     board = reverse("sales:deal_board")
     month = start_at.strftime("%Y-%m")
     return {
@@ -161,7 +162,8 @@ def kpis(ctx: WidgetContext) -> dict[str, Any]:
             {
                 "label": _("Open pipeline"),
                 "value": yen(figures["open_amount"]),
-                "hint": _("%(count)s open deals") % {"count": figures["open_count"]},
+                "hint": ngettext("%(count)s open deal", "%(count)s open deals", open_count)
+                % {"count": open_count},
                 "url": board + "?owner=me",
             },
             {
