@@ -358,3 +358,41 @@ def test_many_moves_in_both_directions_at_once_stay_exact(tenant: Any) -> None:
     # three rounds: each side ends in the other's stage
     assert totals[stages["Quote"].pk][:2] == (12, Decimal(1_000 * 78))
     assert totals[stages["Lead"].pk][:2] == (12, Decimal(3_000 * 78))
+
+
+def test_cards_keep_their_markup_on_the_board_and_on_show_more(
+    tenant: Any, member_client: Any
+) -> None:
+    """The cards' display strings are made in the selector now (one reversed URL, options
+    once per column); what the page and the board's script read stays the same."""
+    from django.urls import reverse
+
+    with tenant_context(tenant):
+        _pipeline, stages = default_pipeline(tenant)
+        yen = make_deal(
+            tenant,
+            name="円の案件",
+            amount="1234567.50",
+            expected_close_date=dt.date(2027, 3, 31),
+            owner=owner_of(tenant).pk,
+        )
+        dollars = make_deal(tenant, name="USD deal", amount="1200.5", currency="USD")
+        for i in range(21):
+            make_deal(tenant, name=f"古い案件 {i}", stage=stages["Quote"].pk)
+        oldest = Deal.objects.filter(stage=stages["Quote"]).order_by("id").first()
+    body = member_client.get(reverse("sales:deal_board")).content.decode()
+    move = reverse("sales:deal_move", kwargs={"deal_id": yen.pk})
+    assert f'data-deal-id="{yen.pk}" data-move-url="{move}" data-testid="card-{yen.pk}"' in body
+    assert f'href="{reverse("sales:deal_detail", kwargs={"deal_id": yen.pk})}"' in body
+    assert "¥1,234,568" in body and "1,200.50 USD" in body
+    assert "2027-03-31" in body and str(owner_of(tenant)) in body
+    assert f'id="move-{dollars.pk}" data-testid="move-{dollars.pk}"' in body
+    assert f'<option value="{stages["Lead"].pk}" disabled>' in body
+    assert f'<option value="{stages["Won"].pk}">' in body
+    more = member_client.get(
+        reverse("sales:deal_board_column", kwargs={"stage_id": stages["Quote"].pk})
+        + f"?before={oldest.pk + 1}"
+    ).content.decode()
+    assert f'data-testid="card-{oldest.pk}"' in more
+    assert f'<option value="{stages["Quote"].pk}" disabled>' in more
+    assert f'<option value="{stages["Lead"].pk}">' in more
