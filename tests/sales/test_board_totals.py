@@ -396,3 +396,26 @@ def test_cards_keep_their_markup_on_the_board_and_on_show_more(
     assert f'data-testid="card-{oldest.pk}"' in more
     assert f'<option value="{stages["Quote"].pk}" disabled>' in more
     assert f'<option value="{stages["Lead"].pk}">' in more
+
+
+def test_the_migration_backfill_counts_the_deals_of_every_tenant(
+    tenant: Any, other_tenant: Any
+) -> None:
+    import importlib
+
+    backfill = importlib.import_module("sales.migrations.0007_board_totals").BACKFILL
+    for who, amounts in ((tenant, (1_000, 2_000)), (other_tenant, (5_000,))):
+        with tenant_context(who):
+            _p, stages = default_pipeline(who)
+            for amount in amounts:
+                make_deal(who, amount=amount, stage=stages["Proposal"].pk, probability=20)
+            make_deal(who, amount=7, stage=stages["Won"].pk)
+            StageTotals.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(backfill)
+    ours = assert_kept_totals_exact(tenant)
+    theirs = assert_kept_totals_exact(other_tenant)
+    with tenant_context(tenant):
+        proposal = Stage.objects.get(name_en="Proposal")
+    assert ours[proposal.pk] == (2, Decimal(3_000), Decimal(60_000), Decimal(0))
+    assert sum(row[0] for row in theirs.values()) == 2
