@@ -272,7 +272,8 @@ def _clean_fields(data: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _check_day(tenant: Tenant, day: dt.date, now: dt.datetime | None) -> None:
+def check_day(tenant: Tenant, day: dt.date, now: dt.datetime | None = None) -> None:
+    """Refuses a day after today in the tenant's time zone."""
     today = tenant_today(tenant, now)
     if day > today:
         raise _error(
@@ -332,7 +333,7 @@ def report_create(
     if user is None:
         raise _error("author", _("Daily reports are written by a signed-in person."))
     day = parse_day(date)
-    _check_day(tenant, day, now)
+    check_day(tenant, day, now)
     fields = _clean_fields(data)
     if DailyReport.objects.filter(tenant=tenant, author=user, date=day).exists():
         raise _error(

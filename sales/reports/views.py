@@ -120,6 +120,11 @@ def report_write(request: TenantRequest) -> HttpResponse:
     copies an item into "what I did"; the script autosaves the draft while typing."""
     tenant = request.tenant
     day, day_error = _day_param(request)
+    if not day_error and day > services.tenant_today(tenant):
+        try:
+            services.check_day(tenant, day)
+        except ValidationError as exc:
+            day_error = " ".join(exc.messages)
     report = selectors.my_report(tenant=tenant, user=request.user, day=day)
     autosave = request.headers.get("X-Autosave") == "1"
     errors: dict[str, list[str]] = {}
