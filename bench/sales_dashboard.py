@@ -4,12 +4,13 @@
     DEBUG=1 .venv/bin/python bench/sales_dashboard.py --deals 100000
 
 1. Creates a scratch database (`crm_bench_dashboard`, dropped at the end unless --keep),
-   runs the migrations, makes one tenant with an owner, a manager and four reps (reporting
-   to the manager), its default pipeline, and seeds N open deals over the four open stages
-   with ONE set-based INSERT ... SELECT generate_series (owners spread over the six users,
-   close dates over a year, a share in this month, time in stage up to 60 days so some are
-   stale), plus a share of won deals closed this month. When the Activity table exists it
-   also seeds --activities activities (a third of them today) the same way.
+   runs the migrations, makes one tenant with an owner, a manager and --reps reps (4 by
+   default, reporting to the manager; the measured rep then owns ~17,000 open deals), its
+   default pipeline, and seeds N open deals over the four open stages with ONE set-based
+   INSERT ... SELECT generate_series (owners spread over all users, close dates over a
+   year, a share in this month, time in stage up to 60 days so some are stale), plus
+   --won deals won this month. When the Activity table exists it also seeds --activities
+   activities (from a month back to two months ahead) the same way.
 2. Times every registered widget's data function in-process for a rep (server time
    without HTTP), p50/p95 over --repeat runs, and counts its queries.
    Baseline in the same run: `SELECT ... FROM sales_deal WHERE tenant_id = ... AND
@@ -143,6 +144,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--deals", type=int, default=100_000)
     parser.add_argument("--won", type=int, default=2_000)
+    parser.add_argument(
+        "--reps",
+        type=int,
+        default=4,
+        help="reps owning the deals with the owner and the manager (4: ~17,000 open deals "
+        "each, the worst case; 50: ~2,000 each)",
+    )
     parser.add_argument("--activities", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
@@ -184,6 +192,7 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "deals": args.deals,
+        "reps": args.reps,
         "load_average_start": [round(x, 2) for x in os.getloadavg()],
     }
     try:
@@ -194,7 +203,7 @@ def main() -> None:
             manager = User.objects.create_user(email="manager@example.com", password=None)
             reps = [
                 User.objects.create_user(email=f"rep{i}@example.com", password=None)
-                for i in range(4)
+                for i in range(args.reps)
             ]
             with tenant_context(tenant):
                 lead = membership_add(tenant=tenant, user=manager, role=Role.MANAGER)
