@@ -319,9 +319,8 @@ def main() -> None:
         for name, row in block["forecast_selector"].items():
             print(f"{label:26} {name:22} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms")
         base = block["baseline_sum_open_deals"]
-        print(
-            f"{label:26} {'baseline sum(open)':22} p50 {base['p50_ms']:7.1f} ms  p95 {base['p95_ms']:7.1f} ms"
-        )
+        line = f"p50 {base['p50_ms']:7.1f} ms  p95 {base['p95_ms']:7.1f} ms"
+        print(f"{label:26} {'baseline sum(open)':22} {line}")
     for name, row in result.get("pages", {}).items():
         print(f"{'page':26} {name:22} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms")
     print(json.dumps(result, ensure_ascii=False))
