@@ -565,9 +565,7 @@ def send_due_reminders(
                         title=_notification_title(tenant, activity, user),
                         body=activity.place,
                         url=path,
-                        dedupe_key=f"activity-reminder:{activity.pk}:{activity.remind_at.isoformat()}"
-                        if activity.remind_at
-                        else "",
+                        dedupe_key=f"activity-reminder:{activity.pk}:{activity.remind_at}",
                     )
                     if created is not None and user.email:
                         subject, body = _reminder_mail(tenant, activity, user, base_url + path)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from contacts.services import company_create
@@ -105,3 +106,15 @@ def test_a_rep_plans_the_day_logs_two_visits_and_completes_one_at_phone_width(
     page.keyboard.press("t")
     expect(page.get_by_test_id("calendar-title")).to_have_text(title)
     expect(page.get_by_test_id(f"cal-item-{second.pk}")).to_be_visible()
+
+    # the month view fits the phone too, and tapping a day's empty space adds on that day
+    page.get_by_test_id("cal-month").click()
+    expect(page.get_by_test_id(f"cal-item-{first.pk}")).to_be_visible()
+    _no_sideways_scroll(page)
+    day = timezone.localdate().isoformat()
+    cell = page.get_by_test_id(f"day-{day}")
+    box = cell.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] - 4, box["y"] + box["height"] - 4)
+    expect(page).to_have_url(re.compile(rf"/sales/activities/new/\?date={day}"))
+    expect(page.locator("#id_date")).to_have_value(day)
