@@ -468,7 +468,10 @@ def activity_reopen(*, tenant: Tenant, activity: Activity | int, actor: Any = No
     before = snapshot(activity, AUDITED)
     activity.done_at = None
     activity.done_by = None
-    _derive(activity, activity.remind_at)
+    sent = activity.reminded_at
+    _derive(activity, None)
+    if sent is not None and activity.remind_at is not None and activity.remind_at <= sent:
+        activity.reminded_at = sent  # reopening does not send a reminder that already went
     activity.save()
     _audit(
         tenant, AuditLog.Action.UPDATE, activity, actor, diff(before, snapshot(activity, AUDITED))

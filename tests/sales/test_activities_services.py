@@ -292,3 +292,14 @@ def test_reopen_and_delete_are_audited(tenant, member) -> None:
             .values_list("action", flat=True)
         )
         assert actions == ["create", "update", "update", "delete"]
+
+
+def test_reopening_does_not_send_a_reminder_again(tenant, member) -> None:
+    with tenant_context(tenant):
+        activity = services.activity_create(
+            tenant=tenant, actor=member, subject="電話", starts_at=at(10), remind_before_minutes=5
+        )
+        Activity.objects.filter(pk=activity.pk).update(reminded_at=at(9, 55))
+        services.activity_complete(tenant=tenant, activity=activity, actor=member)
+        reopened = services.activity_reopen(tenant=tenant, activity=activity, actor=member)
+        assert reopened.remind_at == at(9, 55) and reopened.reminded_at == at(9, 55)
