@@ -186,6 +186,7 @@ def test_at_375px_the_grid_is_one_column_without_sideways_scroll(
         assert len(boxes) >= 2
         assert len({round(b["x"]) for b in boxes if b}) == 1  # one column
         assert all(b and b["x"] + b["width"] <= 375 for b in boxes)
+        expect(page.get_by_test_id("bell-toggle")).to_be_visible()  # not hidden in the menu
         page.get_by_test_id("dashboard-edit").click()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, width

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -54,7 +54,7 @@ def _js_text() -> dict[str, str]:
         "error": _("This widget could not be loaded. Try again later."),
         "empty": _("Nothing to show yet."),
         "more": _("See all"),
-        "add": _("Add"),
+        "add": pgettext("dashboard", "Add"),
         "added": _("%(title)s added."),
         "removed": _("%(title)s removed."),
         "moved": _("%(title)s is now at position %(n)s."),
