@@ -16,7 +16,6 @@ from crm.core.services.tenants import membership_add
 from sales.activities import services
 from sales.activities.models import Activity
 from sales.activities.tasks import send_due_reminders_all_tenants
-from tests.conftest import wait_until
 from tests.factories import make_user
 
 
