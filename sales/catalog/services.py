@@ -432,6 +432,99 @@ def _clean_lines(tenant: Tenant, raw_lines: Iterable[Mapping[str, Any]]) -> list
     return lines
 
 
+@transaction.atomic
+def deal_lines_set(
+    *,
+    tenant: Tenant,
+    deal: Any,
+    lines: Iterable[Mapping[str, Any]],
+    actor: Any = None,
+    update_amount: bool = True,
+) -> list[DealLine]:
+    """Replaces the deal's line items (an empty list removes them all). Rules as for an
+    order's lines (a product that exists and is not deleted, quantity above zero, price and
+    discount not negative). With `update_amount`, the deal's amount becomes the lines' total
+    before tax, so the board and the forecast count what is being sold. A won deal's lines
+    are fixed: its order was made from them. All or nothing."""
+    from sales.deals.models import Deal, StageKind
+
+    locked = (
+        Deal.objects.select_for_update(of=("self",))
+        .select_related("stage")
+        .get(tenant=tenant, pk=deal.pk)
+    )
+    if locked.stage.kind == StageKind.WON:
+        raise ValidationError(
+            {
+                "lines": [
+                    _(
+                        "This deal is won and its order was made from its lines; "
+                        "change the order instead."
+                    )
+                ]
+            }
+        )
+    raw = list(lines)
+    cleaned = _clean_lines(tenant, raw) if raw else []
+    before = [
+        {
+            "product": line.product_id,
+            "quantity": str(line.quantity),
+            "unit_price": str(line.unit_price),
+            "discount": str(line.discount),
+        }
+        for line in DealLine.objects.filter(tenant=tenant, deal=locked).order_by("position", "id")
+    ]
+    DealLine.objects.filter(tenant=tenant, deal=locked).delete()
+    created = DealLine.objects.bulk_create(
+        [
+            DealLine(
+                tenant=tenant,
+                deal=locked,
+                product=line.product,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount=line.discount,
+                tax_rate=line.tax_rate,
+                position=position,
+            )
+            for position, line in enumerate(cleaned)
+        ]
+    )
+    changes: dict[str, Any] = {
+        "lines": [
+            before,
+            [
+                {
+                    "product": line.product.pk if line.product else None,
+                    "quantity": str(line.quantity),
+                    "unit_price": str(line.unit_price),
+                    "discount": str(line.discount),
+                }
+                for line in cleaned
+            ],
+        ]
+    }
+    if update_amount and cleaned:
+        amount = sum(
+            (line.quantity * line.unit_price - line.discount for line in cleaned), Decimal(0)
+        ).quantize(CENT, rounding=ROUND_HALF_UP)
+        if amount != locked.amount:
+            changes["amount"] = [str(locked.amount), str(amount)]
+            Deal.objects.filter(tenant=tenant, pk=locked.pk).update(
+                amount=amount, updated_at=timezone.now()
+            )
+            deal.amount = amount
+    audit_record(
+        tenant=tenant,
+        action="update",
+        obj=locked,
+        actor=actor if isinstance(actor, User) else None,
+        changes=changes,
+    )
+    return created
+
+
 def next_order_number(*, tenant: Tenant) -> str:
     """SO-000123: the tenant's counter row bumped in place (INSERT … ON CONFLICT DO UPDATE …
     RETURNING), so concurrent orders wait on one row and never share a number."""

@@ -19,6 +19,7 @@ urlpatterns = [
     path("suppliers/<int:supplier_id>/delete/", views.supplier_delete, name="supplier_delete"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/new/", views.order_create, name="order_create"),
+    path("deals/<int:deal_id>/lines/", views.deal_lines, name="deal_lines"),
     path("orders/import/", views.order_import, name="order_import"),
     path("orders/import/<int:job_id>/", views.order_import_mapping, name="order_import_mapping"),
     path(

@@ -308,6 +308,93 @@ def _customer(request: TenantRequest, data: Any) -> tuple[Any, Any, str]:
     return contact, company, label
 
 
+EMPTY_LINE = {"product": "", "quantity": "1", "unit_price": "", "discount": ""}
+
+
+def _posted_lines(request: TenantRequest) -> list[dict[str, str]]:
+    """The line rows of an order or deal-lines form (product code, quantity, price,
+    discount), leaving out rows left as the form offered them."""
+    return [
+        {"product": code, "quantity": q, "unit_price": p, "discount": d}
+        for code, q, p, d in zip(
+            request.POST.getlist("line_product"),
+            request.POST.getlist("line_quantity"),
+            request.POST.getlist("line_unit_price"),
+            request.POST.getlist("line_discount"),
+            strict=False,
+        )
+        if code.strip() or q.strip() not in ("", "1")
+    ]
+
+
+def _product_ids(
+    request: TenantRequest, lines: list[dict[str, str]]
+) -> tuple[dict[str, int], list[str]]:
+    """Product ids by the codes typed, and the codes no product has."""
+    products = {
+        p.code: p.pk
+        for p in selectors.product_list(tenant=request.tenant).filter(
+            code__in=[ln["product"].strip() for ln in lines]
+        )
+    }
+    unknown = [
+        ln["product"]
+        for ln in lines
+        if ln["product"].strip() and ln["product"].strip() not in products
+    ]
+    return products, unknown
+
+
+def _unknown_codes(unknown: list[str]) -> str:
+    return _("No product has the code %(codes)s. Pick products from the list.") % {
+        "codes": ", ".join(unknown)
+    }
+
+
+@require_perm("sales.edit")
+def deal_lines(request: TenantRequest, deal_id: int) -> HttpResponse:
+    """The deal's line items (products): edit them all at once; the deal's amount follows."""
+    from sales.deals.selectors import access_deal
+
+    deal = access_deal(tenant=request.tenant, deal_id=deal_id, membership=request.membership)
+    errors: list[str] = []
+    if request.method == "POST":
+        lines = _posted_lines(request)
+        products, unknown = _product_ids(request, lines)
+        if unknown:
+            errors.append(_unknown_codes(unknown))
+        else:
+            try:
+                services.deal_lines_set(
+                    tenant=request.tenant,
+                    deal=deal,
+                    actor=request.user,
+                    lines=[{**ln, "product": products.get(ln["product"].strip())} for ln in lines],
+                )
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            else:
+                messages.success(request, _("Line items saved."))
+                return redirect("sales:deal_detail", deal.pk)
+        lines = lines or [dict(EMPTY_LINE)]
+    else:
+        lines = [
+            {
+                "product": line.product.code,
+                "quantity": f"{line.quantity.normalize():f}",
+                "unit_price": f"{line.unit_price.normalize():f}",
+                "discount": f"{line.discount.normalize():f}" if line.discount else "",
+            }
+            for line in deal.lines.select_related("product").order_by("position", "id")
+        ] or [dict(EMPTY_LINE)]
+    return render(
+        request,
+        "sales/deal_lines.html",
+        {"deal": deal, "lines": lines, "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
 @require_perm("sales.edit")
 def order_create(request: TenantRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
@@ -325,40 +412,13 @@ def order_create(request: TenantRequest) -> HttpResponse:
             "company": getattr(company, "pk", None),
         },
     )
-    lines: list[dict[str, str]] = [
-        {"product": "", "quantity": "1", "unit_price": "", "discount": ""}
-    ]
+    lines: list[dict[str, str]] = [dict(EMPTY_LINE)]
     if request.method == "POST":
-        codes = request.POST.getlist("line_product")
-        lines = [
-            {"product": code, "quantity": q, "unit_price": p, "discount": d}
-            for code, q, p, d in zip(
-                codes,
-                request.POST.getlist("line_quantity"),
-                request.POST.getlist("line_unit_price"),
-                request.POST.getlist("line_discount"),
-                strict=False,
-            )
-            if code.strip() or q.strip() not in ("", "1")
-        ] or lines
+        lines = _posted_lines(request) or lines
         if form.is_valid():
-            products = {
-                p.code: p.pk
-                for p in selectors.product_list(tenant=request.tenant).filter(
-                    code__in=[ln["product"].strip() for ln in lines]
-                )
-            }
-            unknown = [
-                ln["product"]
-                for ln in lines
-                if ln["product"].strip() and ln["product"].strip() not in products
-            ]
+            products, unknown = _product_ids(request, lines)
             if unknown:
-                form.add_error(
-                    None,
-                    _("No product has the code %(codes)s. Pick products from the list.")
-                    % {"codes": ", ".join(unknown)},
-                )
+                form.add_error(None, _unknown_codes(unknown))
             elif contact is None and company is None:
                 form.add_error(
                     None,

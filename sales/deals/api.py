@@ -4,6 +4,7 @@ from the selectors, so another tenant's id answers 404."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -22,6 +23,7 @@ from crm.core.api.records import (
     api_membership,
 )
 from crm.core.models import ObjectType
+from sales.catalog.models import DealLine, TaxRate
 
 from . import selectors, services
 from .models import Deal, Pipeline, Stage
@@ -62,6 +64,29 @@ class ContactIdsField(serializers.ListField):
 
     def get_attribute(self, instance: Any) -> Any:
         return [link.contact_id for link in instance.deal_contacts.all()]
+
+
+class DealLineSerializer(serializers.Serializer):
+    """One product on a deal. Price and tax rate default to the product's."""
+
+    product = serializers.IntegerField(source="product_id", help_text="Product id.")
+    product_code = serializers.CharField(source="product.code", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True
+    )
+    discount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, default=Decimal(0)
+    )
+    tax_rate = serializers.ChoiceField(
+        choices=TaxRate.choices, required=False, allow_blank=True, default=""
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        values = super().to_internal_value(data)
+        values["product"] = values.pop("product_id")
+        return values
 
 
 class DealSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
@@ -290,3 +315,33 @@ class DealViewSet(CustomFieldsViewMixin, viewsets.ModelViewSet):
                 lost_reason=body.validated_data.get("lost_reason", ""),
             )
         return Response(self.get_serializer(self.get_queryset().get(pk=deal.pk)).data)
+
+    @extend_schema(
+        methods=["GET"], responses=DealLineSerializer(many=True), summary="The deal's line items"
+    )
+    @extend_schema(
+        methods=["PUT"],
+        request=DealLineSerializer(many=True),
+        responses=DealLineSerializer(many=True),
+        summary="Replace the deal's line items",
+    )
+    @action(detail=True, methods=["get", "put"], url_path="lines")
+    def lines(self, request: Request, pk: str | None = None) -> Response:
+        """GET: the line items. PUT: a list of {product, quantity, unit_price?, discount?,
+        tax_rate?} replaces them all (an empty list removes them; the deal's amount becomes
+        the lines' total before tax). A won deal's lines cannot change."""
+        from sales.catalog.services import deal_lines_set
+
+        deal = self.get_object()
+        if request.method == "PUT":
+            body = DealLineSerializer(data=request.data, many=True)
+            body.is_valid(raise_exception=True)
+            with api_errors():
+                deal_lines_set(
+                    tenant=self.tenant,
+                    deal=deal,
+                    actor=request.user,
+                    lines=[dict(row) for row in body.validated_data],
+                )
+        rows = DealLine.objects.filter(tenant=self.tenant, deal=deal).select_related("product")
+        return Response(DealLineSerializer(rows.order_by("position", "id"), many=True).data)

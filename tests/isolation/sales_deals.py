@@ -42,6 +42,8 @@ ROUTES = {
     "sales:deal_delete": lambda ns: {"deal_id": ns.deal.pk},
     "sales:deal_restore": lambda ns: {"deal_id": ns.deleted_deal.pk},
     "sales:deal_note": lambda ns: {"deal_id": ns.deal.pk},
+    "sales:deal_lines": lambda ns: {"deal_id": ns.deal.pk},
+    "deal-lines": lambda ns: {"pk": ns.deal.pk},
     "sales:pipeline_edit": lambda ns: {"pipeline_id": ns.pipeline.pk},
     "sales:stage_create": lambda ns: {"pipeline_id": ns.pipeline.pk},
     "sales:stage_edit": lambda ns: {"stage_id": ns.empty_stage.pk},
