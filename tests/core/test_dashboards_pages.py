@@ -276,3 +276,34 @@ def test_another_tenants_dashboard_is_not_found(tenant, member_client, outsider_
     assert outsider_client.get(reverse("dashboards:view", args=[dashboard.pk])).status_code == 404
     assert save(outsider_client, dashboard, {"layout": []}).status_code == 404
     assert outsider_client.post(reverse("dashboards:copy", args=[dashboard.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "key", ["sales.kpis", "sales.open_deals_by_stage", "sales.deals_closing_this_month"]
+)
+def test_a_widget_endpoint_costs_the_same_queries_with_many_deals(tenant, key) -> None:
+    from django.utils import timezone
+
+    from tests.sales.helpers import default_pipeline, make_deal
+
+    rep = make_member(tenant, Role.SALES)
+    c = client_for(rep)
+    url = reverse("dashboards:widget_data", args=[key])
+    with tenant_context(tenant):
+        pipeline, _stages = default_pipeline(tenant)
+        make_deal(tenant, pipeline=pipeline, owner=rep, expected_close_date=timezone.localdate())
+    c.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert c.get(url).status_code == 200
+    with tenant_context(tenant):
+        for n in range(20):
+            make_deal(
+                tenant,
+                name=f"Deal {n}",
+                pipeline=pipeline,
+                owner=rep,
+                expected_close_date=timezone.localdate(),
+            )
+    with CaptureQueriesContext(connection) as many:
+        assert c.get(url).status_code == 200
+    assert len(many) == len(few)
