@@ -176,3 +176,36 @@ def test_another_tenants_report_is_404_everywhere(
         response = getattr(other_api_client, method)(url, {"body": "x"}, format="json")
         assert response.status_code == 404, (method, url, response.status_code)
     assert other_api_client.get("/api/v1/daily-reports/").json()["results"] == []
+
+
+def test_the_list_answers_in_a_constant_number_of_queries(tenant, team) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sales.reports.models import DailyReportComment
+
+    owner = key_client(tenant, team.owner, "admin")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = owner.get("/api/v1/daily-reports/")
+        assert response.status_code == 200
+        return len(ctx)
+
+    with tenant_context(tenant):
+        DailyReport.objects.create(tenant=tenant, author=team.rep, date=today(tenant), did="x")
+    count()  # the key's first use also records its last-used time
+    small = count()
+    with tenant_context(tenant):
+        for i in range(1, 8):
+            report = DailyReport.objects.create(
+                tenant=tenant,
+                author=team.other_rep,
+                date=today(tenant) - dt.timedelta(days=i),
+                did="y",
+                status="submitted",
+            )
+            DailyReportComment.objects.create(
+                tenant=tenant, report=report, author=team.owner, body="c"
+            )
+    assert count() == small
