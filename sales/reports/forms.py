@@ -43,7 +43,7 @@ class ReportForm(forms.Form):
             attrs={
                 "class": "form-control form-control-lg",
                 "inputmode": "numeric",
-                "placeholder": "480",
+                "placeholder": _("e.g. 480 or 8:00"),
             }
         ),
     )
