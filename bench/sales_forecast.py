@@ -253,16 +253,9 @@ def main() -> None:
             query = selectors.forecast_query(
                 tenant=tenant, membership=admin_ms, params={"scope": "all"}
             )
-            from django.db.models import Sum
+            from sales.forecast.selectors import _scoped, open_aggregate
 
-            from sales.forecast.selectors import _open_q, _scoped
-
-            open_qs = (
-                _scoped(tenant, admin_ms, None)
-                .filter(_open_q(query.start, query.end))
-                .values("owner_id")
-                .annotate(total=Sum("amount"))
-            )
+            open_qs = open_aggregate(_scoped(tenant, admin_ms, None), query.start, query.end, 50)
             plan = open_qs.explain()
         result["open_aggregate_plan_scans"] = [
             line.strip().lstrip("->").strip() for line in plan.splitlines() if "Scan" in line

@@ -20,20 +20,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
     F,
+    IntegerField,
     Q,
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -408,17 +411,6 @@ class Forecast:
         }
 
 
-def effective_probability() -> Coalesce:
-    return Coalesce(F("probability"), F("stage__probability"))
-
-
-def weighted_amount() -> ExpressionWrapper:
-    return ExpressionWrapper(
-        F("amount") * effective_probability() / Value(100),
-        output_field=DecimalField(max_digits=20, decimal_places=2),
-    )
-
-
 def _money(expression: Any, condition: Q) -> Coalesce:
     return Coalesce(
         Sum(expression, filter=condition),
@@ -436,23 +428,46 @@ def _scoped(
     return qs
 
 
-def _open_q(start: dt.date, end: dt.date) -> Q:
-    # closed_at IS NULL is what lets PostgreSQL use the partial index deal_forecast_open;
-    # the stage's kind keeps the rule exact.
-    return Q(
-        closed_at__isnull=True,
-        stage__kind=StageKind.OPEN,
-        expected_close_date__gte=start,
-        expected_close_date__lt=end,
+def open_aggregate(
+    base: QuerySet[Deal], start: dt.date, end: dt.date, best_case_min: int
+) -> QuerySet[Any, Any]:
+    """Open deals expected to close in [start, end): sums per month, owner and stage. No join:
+    closed_at IS NULL (what makes it an index-only scan of deal_forecast_open) and the caller
+    keeps the rows of open stages."""
+    jpy = Q(currency=CURRENCY)
+    return (
+        base.filter(
+            closed_at__isnull=True, expected_close_date__gte=start, expected_close_date__lt=end
+        )
+        .annotate(month=TruncMonth("expected_close_date"))
+        .order_by()
+        .values("month", "owner_id", "stage_id")
+        .annotate(
+            plain=_money("amount", jpy & Q(probability__isnull=True)),
+            overridden=_money(F("amount") * F("probability"), jpy & Q(probability__isnull=False)),
+            overridden_best=_money("amount", jpy & Q(probability__gte=best_case_min)),
+            pipeline=_money("amount", jpy),
+            not_converted=Count("id", filter=~jpy),
+        )
     )
 
 
-def _won_q(tenant: Tenant, start: dt.date, end: dt.date) -> Q:
+def won_aggregate(
+    base: QuerySet[Deal], tenant: Tenant, start: dt.date, end: dt.date
+) -> QuerySet[Any, Any]:
+    """Deals closed in [start, end) in the tenant's zone: sums per month, owner and stage (the
+    caller keeps the rows of won stages). Reads deal_forecast_closed."""
+    jpy = Q(currency=CURRENCY)
     zone = tenant.zone
-    return Q(
-        stage__kind=StageKind.WON,
-        closed_at__gte=dt.datetime.combine(start, dt.time(), tzinfo=zone),
-        closed_at__lt=dt.datetime.combine(end, dt.time(), tzinfo=zone),
+    return (
+        base.filter(
+            closed_at__gte=dt.datetime.combine(start, dt.time(), tzinfo=zone),
+            closed_at__lt=dt.datetime.combine(end, dt.time(), tzinfo=zone),
+        )
+        .annotate(month=TruncMonth("closed_at", tzinfo=zone))
+        .order_by()
+        .values("month", "owner_id", "stage_id")
+        .annotate(won=_money("amount", jpy), not_converted=Count("id", filter=~jpy))
     )
 
 
@@ -468,39 +483,13 @@ def forecast(
     months = query.months
     start, end = query.start, query.end
     base = _scoped(tenant, membership, owner_ids)
-    jpy = Q(currency=CURRENCY)
-    other = ~Q(currency=CURRENCY)
 
     # Neither aggregate joins the stages: they group by stage as well and the few stages'
     # probabilities and kinds finish the sums here (100,000 deals stay one index-only scan of
     # deal_forecast_open instead of a join per row). A stage of the wrong kind is dropped, so
     # the rule stays exact even if closed_at and the stage ever disagreed.
-    open_rows = (
-        base.filter(
-            closed_at__isnull=True, expected_close_date__gte=start, expected_close_date__lt=end
-        )
-        .annotate(month=TruncMonth("expected_close_date"))
-        .order_by()
-        .values("month", "owner_id", "stage_id")
-        .annotate(
-            plain=_money("amount", jpy & Q(probability__isnull=True)),
-            overridden=_money(F("amount") * F("probability"), jpy & Q(probability__isnull=False)),
-            overridden_best=_money("amount", jpy & Q(probability__gte=best_case_min)),
-            pipeline=_money("amount", jpy),
-            not_converted=Count("id", filter=other),
-        )
-    )
-    zone = tenant.zone
-    won_rows = (
-        base.filter(
-            closed_at__gte=dt.datetime.combine(start, dt.time(), tzinfo=zone),
-            closed_at__lt=dt.datetime.combine(end, dt.time(), tzinfo=zone),
-        )
-        .annotate(month=TruncMonth("closed_at", tzinfo=zone))
-        .order_by()
-        .values("month", "owner_id", "stage_id")
-        .annotate(won=_money("amount", jpy), not_converted=Count("id", filter=other))
-    )
+    open_rows = open_aggregate(base, start, end, best_case_min)
+    won_rows = won_aggregate(base, tenant, start, end)
     stages = {
         pk: (kind, probability)
         for pk, kind, probability in Stage.objects.filter(tenant=tenant).values_list(
@@ -531,13 +520,13 @@ def forecast(
             c.best_case += row["plain"]
         c.pipeline += row["pipeline"]
         c.not_converted += row["not_converted"]
-    for row in won_rows:
-        if stages.get(row["stage_id"], ("", 0))[0] != StageKind.WON:
+    for won in won_rows:
+        if stages.get(won["stage_id"], ("", 0))[0] != StageKind.WON:
             continue
-        c = cell(row["month"], row["owner_id"])
-        c.won += row["won"]
-        c.best_case += row["won"]
-        c.not_converted += row["not_converted"]
+        c = cell(won["month"], won["owner_id"])
+        c.won += won["won"]
+        c.best_case += won["won"]
+        c.not_converted += won["not_converted"]
     for target in targets_qs.values("user_id", "month", "amount"):
         c = cell(target["month"], target["user_id"])
         c.target = (c.target or ZERO) + target["amount"]
@@ -576,11 +565,25 @@ class DrillDown:
     figure: str
     month: dt.date | None
     owner: str  # "" = every owner in scope, a user id, or UNASSIGNED
-    deals: list[Deal]
+    deals: Sequence[Deal]
     total: Decimal  # the JPY sum of the figure over all pages: equals the forecast's cell
     count: int
     not_converted: int
     next_before: int | None
+
+
+def _stage_rules(tenant: Tenant) -> tuple[list[int], list[int], Case]:
+    """Open stage ids, won stage ids, and each stage's probability as a CASE on stage_id:
+    the drill-down filters and weighs without joining sales_stage (one small query)."""
+    rows = list(Stage.objects.filter(tenant=tenant).values_list("id", "kind", "probability"))
+    open_ids = [pk for pk, kind, _p in rows if kind == StageKind.OPEN]
+    won_ids = [pk for pk, kind, _p in rows if kind == StageKind.WON]
+    by_stage = Case(
+        *[When(stage_id=pk, then=Value(probability)) for pk, _kind, probability in rows],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return open_ids, won_ids, by_stage
 
 
 def drill_down_queryset(
@@ -594,7 +597,7 @@ def drill_down_queryset(
     best_case_min: int = BEST_CASE_MIN_PROBABILITY,
 ) -> QuerySet[Deal]:
     """The deals behind one figure of one month (None: the query's whole range), for one
-    owner (or the whole scope)."""
+    owner (or the whole scope), annotated with `effective_probability` and `weighted`."""
     owner_ids = scope_owner_ids(tenant=tenant, membership=membership, query=query)
     qs = _scoped(tenant, membership, owner_ids)
     if owner == UNASSIGNED:
@@ -603,12 +606,31 @@ def drill_down_queryset(
         qs = qs.filter(owner_id=int(owner))
     start = month if month is not None else query.start
     end = add_months(month, 1) if month is not None else query.end
-    qs = qs.alias(effective=effective_probability())
-    open_q, won_q = _open_q(start, end), _won_q(tenant, start, end)
+    open_ids, won_ids, stage_probability = _stage_rules(tenant)
+    effective = Coalesce(F("probability"), stage_probability)
+    qs = qs.annotate(
+        effective_probability=effective,
+        weighted=ExpressionWrapper(
+            F("amount") * effective / Value(100),
+            output_field=DecimalField(max_digits=20, decimal_places=2),
+        ),
+    )
+    zone = tenant.zone
+    open_q = Q(
+        closed_at__isnull=True,
+        stage_id__in=open_ids,
+        expected_close_date__gte=start,
+        expected_close_date__lt=end,
+    )
+    won_q = Q(
+        stage_id__in=won_ids,
+        closed_at__gte=dt.datetime.combine(start, dt.time(), tzinfo=zone),
+        closed_at__lt=dt.datetime.combine(end, dt.time(), tzinfo=zone),
+    )
     if figure == "won":
         qs = qs.filter(won_q)
     elif figure == "best_case":
-        qs = qs.filter(won_q | (open_q & Q(effective__gte=best_case_min)))
+        qs = qs.filter(won_q | (open_q & Q(effective_probability__gte=best_case_min)))
     else:  # committed, pipeline
         qs = qs.filter(open_q)
     return qs
@@ -636,17 +658,13 @@ def drill_down(
         owner=owner,
     )
     jpy = Q(currency=CURRENCY)
-    summed: Any = weighted_amount() if figure == "committed" else F("amount")
+    summed: Any = F("weighted") if figure == "committed" else F("amount")
     totals = qs.aggregate(
         total=_money(summed, jpy),
         count=Count("id"),
         not_converted=Count("id", filter=~jpy),
     )
-    page_qs = (
-        qs.select_related("stage", "owner", "company")
-        .annotate(effective_probability=effective_probability(), weighted=weighted_amount())
-        .order_by("-id")
-    )
+    page_qs = qs.select_related("stage", "owner", "company").order_by("-id")
     if before is not None:
         page_qs = page_qs.filter(id__lt=before)
     deals = list(page_qs[: limit + 1])
