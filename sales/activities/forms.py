@@ -118,6 +118,12 @@ class ActivityForm(StyledFormMixin, forms.Form):
     deal = forms.CharField(label=_("Deal"), required=False, widget=forms.Select())
     company = forms.CharField(label=_("Company"), required=False, widget=forms.Select())
     owner = forms.CharField(label=_("Owner"), required=False, widget=forms.Select())
+    attendee_users = forms.MultipleChoiceField(
+        label=_("Colleagues attending"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text=_("They see it in their calendar and get its reminder too."),
+    )
     remind_before_minutes = forms.ChoiceField(
         label=_("Reminder"), choices=REMIND_CHOICES, required=False
     )
@@ -156,6 +162,9 @@ class ActivityForm(StyledFormMixin, forms.Form):
                 else str(instance.remind_before_minutes),
                 "outcome": instance.outcome,
                 "notes": instance.notes,
+                "attendee_users": [
+                    str(link.user_id) for link in instance.attendees.all() if link.user_id
+                ],
             }
         super().__init__(*args, **kwargs)
         self.tenant, self.membership, self.instance = tenant, membership, instance
@@ -185,12 +194,14 @@ class ActivityForm(StyledFormMixin, forms.Form):
             .select_related("user")
             .order_by("user__email")
         )
-        self.fields["owner"].widget.choices = [(m.user_id, str(m.user)) for m in members]
+        member_choices = [(str(m.user_id), str(m.user)) for m in members]
+        self.fields["owner"].widget.choices = member_choices
+        self.fields["attendee_users"].choices = member_choices  # type: ignore[attr-defined]
         self.fields["subject"].widget.attrs["placeholder"] = _("e.g. Visit Tanaka Industries")
         self.fields["place"].widget.attrs["placeholder"] = _("Address, office or online")
         self.fields["subject"].widget.attrs["autocomplete"] = "off"
         if quick:
-            for name in ("company", "owner", "outcome", "notes", "all_day"):
+            for name in ("company", "owner", "outcome", "notes", "all_day", "attendee_users"):
                 del self.fields[name]
 
     def service_data(self) -> dict[str, Any]:
@@ -219,6 +230,8 @@ class ActivityForm(StyledFormMixin, forms.Form):
                 out[name] = data.get(name) or (None if name in ("company", "owner") else "")
         if "all_day" in self.fields or all_day:
             out["all_day"] = all_day
+        if "attendee_users" in self.fields:
+            out["attendee_users"] = [int(v) for v in data.get("attendee_users") or []]
         if out.get("owner") is None:
             out.pop("owner", None)
         if out["remind_before_minutes"] in (None, ""):

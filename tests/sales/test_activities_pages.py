@@ -309,3 +309,28 @@ def test_related_options_search_contacts_and_deals(member_client, tenant) -> Non
     assert "長谷川" in contacts and "selected" in contacts
     deals = member_client.get(url, {"which": "deal", "deal_search": "倉庫"}).content.decode()
     assert "倉庫管理システム" in deals
+
+
+def test_the_form_sets_colleagues_attending_and_they_see_it(member_client, tenant, member) -> None:
+    colleague = make_member(tenant, Role.SALES)
+    day = today(tenant)
+    response = member_client.post(
+        reverse("sales:activity_create"),
+        {
+            "kind": "meeting",
+            "subject": "同行訪問の打合せ",
+            "date": day.isoformat(),
+            "time": "16:00",
+            "owner": member.pk,
+            "attendee_users": [colleague.pk],
+        },
+    )
+    assert response.status_code == 302
+    with tenant_context(tenant):
+        activity = Activity.objects.get(subject="同行訪問の打合せ")
+        assert list(activity.attendees.values_list("user_id", flat=True)) == [colleague.pk]
+    edit = member_client.get(reverse("sales:activity_edit", kwargs={"activity_id": activity.pk}))
+    assert f'<option value="{colleague.pk}" selected>' in edit.content.decode()
+    client = Client()
+    client.force_login(colleague)
+    assert "同行訪問の打合せ" in client.get(reverse("sales:my_day")).content.decode()
