@@ -160,7 +160,13 @@ def forecast_query(
     raw_to = str(params.get("to", "") or "").strip()
     raw_months = str(params.get("months", "") or "").strip()
     start, count = quarter_of(today, fiscal_start), 3
-    if raw_from or raw_to or raw_months:
+    # A named period wins over months left in the form's From/To; without one, From/To
+    # (or From + months) choose the months.
+    if period == "next3":
+        start = month_start(today)
+    elif period == "fy":
+        start, count = fiscal_year_of(today, fiscal_start), 12
+    elif period != "quarter" and (raw_from or raw_to or raw_months):
         period = "custom"
         first = parse_month(raw_from) if raw_from else month_start(today)
         if first is None:
@@ -184,10 +190,6 @@ def forecast_query(
         if count > MAX_MONTHS:
             errors["months"] = [_("Show at most %(max)s months at once.") % {"max": MAX_MONTHS}]
             count = MAX_MONTHS
-    elif period == "next3":
-        start = month_start(today)
-    elif period == "fy":
-        start, count = fiscal_year_of(today, fiscal_start), 12
     else:
         period = "quarter"
 

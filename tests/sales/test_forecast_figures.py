@@ -290,3 +290,19 @@ def test_the_query_count_stays_the_same_with_more_deals_and_owners(
     assert len(bigger.rows) >= 8
     assert figures(bigger.month_totals[1])["pipeline"] == 400_000 + 18 * 1_000_000
     assert Decimal(figures(bigger.total)["won"]) == Decimal(1_500_000)
+
+
+def test_a_named_period_wins_over_months_left_in_the_form(tenant: Any) -> None:
+    with tenant_context(tenant):
+        named = selectors.forecast_query(
+            tenant=tenant,
+            membership=None,
+            params={"period": "next3", "from": "2020-01", "to": "2020-02"},
+        )
+        custom = selectors.forecast_query(
+            tenant=tenant,
+            membership=None,
+            params={"period": "custom", "from": "2020-01", "to": "2020-02"},
+        )
+    assert named.start == selectors.today_in(tenant).replace(day=1) and named.count == 3
+    assert (custom.start, custom.count) == (dt.date(2020, 1, 1), 2)
