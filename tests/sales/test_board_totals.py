@@ -419,3 +419,18 @@ def test_the_migration_backfill_counts_the_deals_of_every_tenant(
         proposal = Stage.objects.get(name_en="Proposal")
     assert ours[proposal.pk] == (2, Decimal(3_000), Decimal(60_000), Decimal(0))
     assert sum(row[0] for row in theirs.values()) == 2
+
+
+def test_stages_and_pipelines_with_kept_rows_can_still_be_deleted(tenant: Any) -> None:
+    """The repair gives every stage a row (zeros where no deal is); deleting an unused
+    stage or pipeline takes its rows along."""
+    with tenant_context(tenant):
+        pipeline, _stages = default_pipeline(tenant)
+        spare = services.stage_create(tenant=tenant, pipeline=pipeline, name="予備")
+        other = services.pipeline_create(tenant=tenant, name="代理店", with_default_stages=True)
+        services.board_totals_rebuild(tenant=tenant)
+        assert StageTotals.objects.filter(stage=spare).exists()
+        services.stage_delete(tenant=tenant, stage=spare)
+        services.pipeline_delete(tenant=tenant, pipeline=other)
+        assert not StageTotals.objects.filter(pipeline=other).exists()
+        assert StageTotals.objects.count() == Stage.objects.count()
