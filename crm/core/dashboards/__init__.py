@@ -20,6 +20,9 @@ Payload shapes, by `kind`:
             "datasets": [{"label": str, "data": [number], "kind": "bar"|"line"}],
             "unit": "JPY"|"" , "empty": str}
 Every payload may carry "empty" (shown when there is nothing) and "more_url".
+Optional per chart dataset: "unit" (overrides the chart's) and "axis" (datasets with another
+axis name get a second y axis). Links ("url", "more_url") must be paths on this site; the
+dashboard's script ignores any other. docs/dashboards.md has the full guide.
 
 `data(ctx)` runs inside the request's tenant with a WidgetContext; it must answer in a
 fixed number of queries whatever the tenant's size (the dashboard bench checks it).
