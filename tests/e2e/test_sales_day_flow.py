@@ -28,8 +28,15 @@ from ..sales.helpers import default_pipeline, make_deal
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+WIDEST = """Array.from(document.querySelectorAll('body *'))
+  .filter(e => e.getBoundingClientRect().right > 376)
+  .filter(e => !Array.from(e.children).some(c => c.getBoundingClientRect().right > 376))
+  .slice(0, 6).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+
+
 def _fits(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    """Nothing wider than the phone (the message names the widest elements)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, page.evaluate(WIDEST)
 
 
 def test_a_rep_works_the_day_and_the_manager_follows(
@@ -148,6 +155,11 @@ def test_a_rep_works_the_day_and_the_manager_follows(
             .get_by_test_id("timeline-entry")
             .filter(has_text=order.order_number)
         ).to_have_count(1)
+
+        # The customer's page, with the visit on its timeline, fits the phone too.
+        phone.goto(f"{base}/contacts/{contact.pk}/")
+        expect(phone.get_by_test_id("timeline")).to_contain_text("田中様 定例訪問")
+        _fits(phone)
 
         # 3. On the phone: the daily report, the visits and the win pulled in.
         phone.goto(f"{base}/sales/reports/")
