@@ -127,6 +127,9 @@ def report_write(request: TenantRequest) -> HttpResponse:
             day_error = " ".join(exc.messages)
     report = selectors.my_report(tenant=tenant, user=request.user, day=day)
     autosave = request.headers.get("X-Autosave") == "1"
+    if autosave and (day_error or (report is not None and report.is_submitted)):
+        # A submitted report changes only when its author presses "Save changes".
+        return JsonResponse({"saved": False, "errors": {"date": [day_error]} if day_error else {}})
     errors: dict[str, list[str]] = {}
     if request.method == "POST" and not day_error:
         data = _form_data(request.POST)

@@ -69,6 +69,7 @@
   }
 
   form.addEventListener("input", function () {
+    if (!form.hasAttribute("data-autosave-url")) return; // submitted: saved by the button only
     dirty = true;
     if (timer) clearTimeout(timer);
     timer = setTimeout(save, 2500);

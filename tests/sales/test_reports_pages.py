@@ -119,6 +119,18 @@ def test_the_draft_autosaves_and_a_draft_save_keeps_it_a_draft(tenant, team) -> 
     assert bad.status_code == 400 and "minutes_spent" in bad.json()["errors"]
 
 
+def test_autosave_leaves_a_submitted_report_alone(tenant, team) -> None:
+    report = submitted(tenant, team.rep, today(tenant), "提出済みの内容")
+    rep = client_for(team.rep)
+    page = html(rep.get(reverse("sales:report_write")))
+    assert "data-autosave-url" not in page and "Save changes" in page
+    response = rep.post(reverse("sales:report_write"), {"did": "書きかけ"}, HTTP_X_AUTOSAVE="1")
+    assert response.json()["saved"] is False
+    with tenant_context(tenant):
+        report.refresh_from_db()
+    assert report.did == "提出済みの内容" and report.edited_after_submit_at is None
+
+
 def test_reps_see_only_their_own_reports(tenant, team) -> None:
     day = today(tenant)
     mine = submitted(tenant, team.rep, day, "私の日報")
