@@ -34,6 +34,14 @@ class Command(BaseCommand):
         for name in ("contacts", "deals", "orders"):
             if opts[name] is not None and opts[name] < 0:
                 raise CommandError(f"--{name} cannot be negative")
+        # One transaction per part, set-based: a million orders take minutes, say so first.
+        self.stdout.write(
+            f"seeding {tenant.slug}: {opts['contacts']} contacts"
+            + (f", {opts['deals']} deals" if opts["deals"] is not None else "")
+            + (f", {opts['orders']} orders" if opts["orders"] else "")
+            + " …"
+        )
+        self.stdout.flush()
         started = time.perf_counter()
         try:
             with tenant_context(tenant):
