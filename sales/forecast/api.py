@@ -28,7 +28,7 @@ from .models import SalesTarget
 class MonthField(serializers.CharField):
     """A month as "YYYY-MM" (a date's day is ignored)."""
 
-    def to_internal_value(self, data: Any) -> dt.date:
+    def to_internal_value(self, data: Any) -> dt.date:  # type: ignore[override]
         text = str(data or "").strip()
         month = selectors.parse_month(text[:7] if len(text) == 10 else text)
         if month is None:
@@ -62,7 +62,7 @@ class BulkEntrySerializer(serializers.Serializer):
 
 
 class BulkTargetsSerializer(serializers.Serializer):
-    targets = BulkEntrySerializer(many=True, max_length=5000)
+    targets = serializers.ListField(child=BulkEntrySerializer(), max_length=5000)
 
 
 class BulkResultSerializer(serializers.Serializer):

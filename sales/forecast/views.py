@@ -291,9 +291,10 @@ def targets_save(request: TenantRequest) -> HttpResponse:
         return _targets_page(request, months, month_errors)
     typed: dict[str, str] = {}
     entries = []
-    for key, value in request.POST.items():
+    for key in request.POST:
         if not key.startswith("t_"):
             continue
+        value = request.POST.get(key, "")
         _prefix, user_id, month = (key.split("_", 2) + ["", ""])[:3]
         typed[key] = value
         entries.append({"user": user_id, "month": month, "amount": value})
