@@ -18,6 +18,31 @@ def purchases_panel(*, tenant: Any, membership: Any, obj: Any) -> dict[str, Any]
     return {**found, "orders_query": f"company={obj.pk}", "new_query": f"company={obj.pk}"}
 
 
+def won_deal_order(*, tenant: Any, deal: Any, actor: Any = None) -> list[str]:
+    """The won-deal hook: the order from the deal's lines, and what to tell the mover."""
+    from django.utils.translation import gettext as _
+
+    from .models import OrderStatus
+    from .services import order_create_from_deal
+
+    order = order_create_from_deal(tenant=tenant, deal=deal, actor=actor)
+    if order is None:
+        return []
+    reasons = " ".join(getattr(order, "warnings", []))
+    if order.status == OrderStatus.DRAFT:
+        return [
+            _(
+                "Order %(number)s was saved as a draft: %(reason)s Confirm it on the order's "
+                "page once the stock is in."
+            )
+            % {"number": order.order_number, "reason": reasons}
+        ]
+    created = _("Order %(number)s created from the deal's line items.") % {
+        "number": order.order_number
+    }
+    return [created, reasons] if reasons else [created]
+
+
 def register() -> None:
     from contacts.panels import register_detail_panel
     from crm.core.jobs import register_job
@@ -32,9 +57,7 @@ def register() -> None:
         running=OrderImportJob.Status.RUNNING,
         failed=OrderImportJob.Status.FAILED,
     )
-    from .services import order_create_from_deal
-
-    register_won_hook(order_create_from_deal)
+    register_won_hook(won_deal_order)
     for on in ("contact", "company"):
         register_detail_panel(
             on=on,  # type: ignore[arg-type]

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-WonHook = Callable[..., Any]  # (*, tenant, deal, actor) -> Any
+# (*, tenant, deal, actor) -> what the person who won the deal should be told: a list of
+# sentences (e.g. "Order SO-000012 created."), or None.
+WonHook = Callable[..., Any]
 
 _WON_HOOKS: list[WonHook] = []
 
@@ -27,7 +29,12 @@ def unregister_won_hook(fn: WonHook) -> None:
         _WON_HOOKS.remove(fn)
 
 
-def run_won_hooks(*, tenant: Any, deal: Any, actor: Any) -> None:
-    """Runs every registered hook in registration order, inside the caller's transaction."""
+def run_won_hooks(*, tenant: Any, deal: Any, actor: Any) -> list[str]:
+    """Runs every registered hook in registration order, inside the caller's transaction,
+    and returns the notices they gave (shown to whoever moved the deal)."""
+    notices: list[str] = []
     for fn in list(_WON_HOOKS):
-        fn(tenant=tenant, deal=deal, actor=actor)
+        result = fn(tenant=tenant, deal=deal, actor=actor)
+        if isinstance(result, list | tuple):
+            notices.extend(str(item) for item in result if item)
+    return notices

@@ -543,7 +543,8 @@ def deal_create(
         contacts=people,
     )
     if stage_obj.kind == StageKind.WON:
-        run_won_hooks(tenant=tenant, deal=deal, actor=actor)
+        # What the won hooks did (the order made, or why it stayed a draft), for the mover.
+        deal.won_notices = run_won_hooks(tenant=tenant, deal=deal, actor=actor)  # type: ignore[attr-defined]
     return deal
 
 
@@ -689,7 +690,8 @@ def deal_move_stage(
         data={"event": target.kind, "from_stage": previous.pk, "to_stage": target.pk},
     )
     if target.kind == StageKind.WON:
-        run_won_hooks(tenant=tenant, deal=deal, actor=actor)
+        # What the won hooks did (the order made, or why it stayed a draft), for the mover.
+        deal.won_notices = run_won_hooks(tenant=tenant, deal=deal, actor=actor)  # type: ignore[attr-defined]
     return deal
 
 

@@ -145,16 +145,20 @@ def deal_move(request: TenantRequest, deal_id: int) -> HttpResponse:
         return JsonResponse(
             {"error": " ".join(exc.messages), "fields": list(exc.message_dict)}, status=400
         )
+    notices: list[str] = getattr(deal, "won_notices", [])
     if as_page:
         messages.success(request, _("Deal moved to %(stage)s.") % {"stage": deal.stage.label})
+        for notice in notices:
+            messages.info(request, notice)
         return redirect("sales:deal_detail", deal_id=deal.pk)
+    moved = _("Moved “%(deal)s” to %(stage)s.") % {"deal": deal.name, "stage": deal.stage.label}
     return JsonResponse(
         {
             "deal": deal.pk,
             "stage": deal.stage_id,
             "headers": _column_headers(request, deal.pipeline, _filters(request)),
-            "message": _("Moved “%(deal)s” to %(stage)s.")
-            % {"deal": deal.name, "stage": deal.stage.label},
+            "message": " ".join([moved, *notices]),
+            "notices": notices,
         }
     )
 

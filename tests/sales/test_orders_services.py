@@ -210,7 +210,9 @@ def test_a_won_deal_makes_one_order_from_its_lines(tenant) -> None:
             contact.pk,
         )
         assert Product.objects.get(pk=product.pk).stock_on_hand == 6
-    assert services.order_create_from_deal in _WON_HOOKS
+    from sales.catalog.wiring import won_deal_order
+
+    assert won_deal_order in _WON_HOOKS
 
 
 def test_a_won_deal_without_stock_leaves_a_draft_order_with_a_warning(tenant) -> None:
@@ -252,3 +254,41 @@ def test_moving_a_deal_to_won_makes_its_order_through_the_hook(tenant) -> None:
             Decimal("550.00"),
         )
         assert Product.objects.get(pk=product.pk).stock_on_hand == 4
+
+
+def test_the_board_move_tells_the_rep_about_the_order_and_a_draft(member_client, tenant) -> None:
+    """Drag to won: the JSON answer names the order made; without stock it says the order
+    stayed a draft and why, so the rep is not left guessing."""
+    from django.urls import reverse
+
+    from sales.models import Stage
+    from tests.sales.helpers import default_pipeline, make_deal
+
+    contact = make_contact(tenant)
+    with tenant_context(tenant):
+        stocked = make_product(tenant, "P-IN", unit_price=Decimal("500"))
+        stock_in(tenant, stocked, 5)
+        empty = make_product(tenant, "P-OUT", unit_price=Decimal("500"))
+        pipeline, _stages = default_pipeline(tenant)
+        won = Stage.objects.get(tenant=tenant, pipeline=pipeline, kind="won")
+        deals = []
+        for product in (stocked, empty):
+            deal = make_deal(tenant, pipeline=pipeline, contacts=[contact])
+            services.deal_lines_set(
+                tenant=tenant, deal=deal, lines=[{"product": product.pk, "quantity": 1}]
+            )
+            deals.append(deal)
+    answers = [
+        member_client.post(
+            reverse("sales:deal_move", kwargs={"deal_id": deal.pk}),
+            {"stage": won.pk},
+            HTTP_ACCEPT="application/json",
+        ).json()
+        for deal in deals
+    ]
+    with tenant_context(tenant):
+        numbers = [Order.objects.get(deal=deal).order_number for deal in deals]
+    assert answers[0]["notices"] == [f"Order {numbers[0]} created from the deal's line items."]
+    assert numbers[0] in answers[0]["message"]
+    assert answers[1]["notices"][0].startswith(f"Order {numbers[1]} was saved as a draft:")
+    assert "below zero" in answers[1]["notices"][0]
