@@ -233,6 +233,11 @@ EXPORT_CHUNK_ROWS = int(os.environ.get("EXPORT_CHUNK_ROWS", 2000))
 EXPORT_KEEP_DAYS = int(os.environ.get("EXPORT_KEEP_DAYS", 7))
 
 # --- mail -----------------------------------------------------------------------------------
+# The site's own address, for links in mails sent without a request (reminders from beat).
+SITE_URL = os.environ.get(
+    "CRM_SITE_URL", f"http://localhost:{os.environ.get('PORT', '8000')}" if DEBUG else ""
+).rstrip("/")
+
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "1025"))

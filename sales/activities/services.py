@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import secrets
 from functools import partial
 from typing import Any
@@ -533,9 +532,9 @@ def send_due_reminders(
     marks them sent, adds the in-app notification and, once the batch commits, mails each
     recipient in their language. Returns how many activities were reminded."""
     now = now or timezone.now()
-    # Beat has no request to read the host from: CRM_SITE_URL (https://crm.example.com) makes
-    # the mail's link absolute; without it the mail shows the path.
-    base_url = (base_url or os.environ.get("CRM_SITE_URL", "")).rstrip("/")
+    # Beat has no request to read the host from: settings.SITE_URL (CRM_SITE_URL) makes the
+    # mail's link absolute; without it the mail shows the path.
+    base_url = (base_url or settings.SITE_URL).rstrip("/")
     total = 0
     while True:
         mails: list[tuple[str, str, str]] = []

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
 from functools import partial
 from typing import Any
@@ -560,9 +559,9 @@ def remind_missing_reports(*, tenant: Tenant, now: dt.datetime | None = None) ->
 
 
 def _absolute(path: str) -> str:
-    """The link for the mail: absolute with CRM_SITE_URL (as the activity reminders do; a
-    beat task has no request to take the host from), else the path alone."""
-    base = os.environ.get("CRM_SITE_URL", "") or getattr(django_settings, "SITE_URL", "") or ""
+    """The link for the mail: absolute with settings.SITE_URL (CRM_SITE_URL; a beat task has
+    no request to take the host from), else the path alone."""
+    base = django_settings.SITE_URL
     return f"{base.rstrip('/')}{path}" if base else path
 
 
