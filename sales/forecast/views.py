@@ -86,21 +86,43 @@ def _cell_links(
 def forecast_page(request: TenantRequest) -> HttpResponse:
     query = _query(request)
     result = selectors.forecast(tenant=request.tenant, membership=request.membership, query=query)
+    # Flat rows, so the template renders each table with one loop (no include per row).
     month_rows = [
-        {"month": m, "cell": c, "links": _cell_links(query, m, "")}
+        {"label": f"{m:%Y-%m}", "testid": f"{m:%Y-%m}", "cell": c}
+        | {"links": _cell_links(query, m, "")}
         for m, c in zip(result.months, result.month_totals, strict=True)
     ]
-    owner_rows = [
+    month_rows.append(
         {
-            "row": row,
-            "months": [
-                {"month": m, "cell": c, "links": _cell_links(query, m, row.key)}
-                for m, c in zip(result.months, row.cells, strict=True)
-            ],
-            "total_links": _cell_links(query, None, row.key),
+            "label": _("Total"),
+            "testid": "total",
+            "cell": result.total,
+            "links": _cell_links(query, None, ""),
+            "is_total": True,
         }
-        for row in result.rows
-    ]
+    )
+    owner_rows = []
+    for row in result.rows:
+        lines: list[dict[str, Any]] = [
+            {
+                "owner": row.label if index == 0 else "",
+                "month": f"{m:%Y-%m}",
+                "cell": c,
+                "links": _cell_links(query, m, row.key),
+            }
+            for index, (m, c) in enumerate(zip(result.months, row.cells, strict=True))
+        ]
+        lines.append(
+            {
+                "owner": "",
+                "hidden_owner": row.label,
+                "month": _("Total"),
+                "cell": row.total,
+                "links": _cell_links(query, None, row.key),
+                "is_total": True,
+            }
+        )
+        owner_rows.append({"row": row, "lines": lines})
     params = query.params()
     return render(
         request,
@@ -110,7 +132,6 @@ def forecast_page(request: TenantRequest) -> HttpResponse:
             "result": result,
             "month_rows": month_rows,
             "owner_rows": owner_rows,
-            "total_links": _cell_links(query, None, ""),
             "who_choices": _who_choices(request),
             "data_url": f"{reverse('sales:forecast_data')}?{urlencode(params)}",
             "targets_url": reverse("sales:forecast_targets")
