@@ -25,5 +25,5 @@ from .deals.models import (  # noqa: F401
     StageKind,
     StageTotals,
 )
-from .reports.models import DailyReport, DailyReportComment, DailyReportRead, ReportSettings  # noqa: F401
 from .forecast.models import SalesTarget  # noqa: F401
+from .reports.models import DailyReport, DailyReportComment, DailyReportRead, ReportSettings  # noqa: F401
