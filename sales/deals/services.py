@@ -426,8 +426,9 @@ def _deal_timeline(
     people = contacts if contacts is not None else list(deal.contacts.all())
     first = True
     company_covered = False
+    covered: set[int] = set()  # companies whose timeline already has this event
     for contact in people:
-        timeline_add(
+        entry = timeline_add(
             tenant=tenant,
             contact=contact,
             company=deal.company if first and deal.company_id else None,
@@ -440,6 +441,11 @@ def _deal_timeline(
             ref_type="deal",
             ref_id=str(deal.pk),
         )
+        if entry.company_id is not None and entry.company_id in covered:
+            # Two contacts of one company on the deal: the event shows once on the company.
+            type(entry).objects.filter(tenant=tenant, pk=entry.pk).update(company=None)
+        elif entry.company_id is not None:
+            covered.add(entry.company_id)
         if (first and deal.company_id) or contact.company_id == deal.company_id:
             company_covered = True
         first = False
@@ -605,7 +611,66 @@ def deal_update(
             changes["contacts"] = [before_contacts, after_ids]
     if changes:
         _audit(tenant, AuditLog.Action.UPDATE, deal, actor, changes)
+        summary = _change_summary(deal, changes)
+        if summary:
+            _deal_timeline(
+                tenant=tenant,
+                deal=deal,
+                subject=_("Deal updated: %(name)s") % {"name": deal.name},
+                body=summary,
+                actor=actor,
+                kind="field_change",
+                data={
+                    "event": "updated",
+                    "fields": sorted(k for k in changes if k in TIMELINE_FIELDS),
+                },
+            )
     return deal
+
+
+# The deal fields whose changes go on the timeline (who sees the deal sees them move).
+TIMELINE_FIELDS = ("name", "amount", "expected_close_date", "owner_id", "probability", "next_step")
+
+
+def _change_summary(deal: Deal, changes: dict[str, Any]) -> str:
+    """One line per field that matters to the people on the deal: "Amount: ¥1,000,000 →
+    ¥1,200,000"."""
+    labels = {
+        "name": _("Deal name"),
+        "amount": _("Amount"),
+        "expected_close_date": _("Expected close date"),
+        "owner_id": _("Owner"),
+        "probability": _("Probability"),
+        "next_step": _("Next step"),
+    }
+    users = User.objects.in_bulk(
+        [v for k, pair in changes.items() if k == "owner_id" for v in pair if v]
+    )
+
+    def show(key: str, value: Any) -> str:
+        if value in (None, ""):
+            return "—"
+        if key == "amount":
+            return _money_text(value, deal.currency)
+        if key == "owner_id":
+            return str(users.get(int(value), value))
+        if key == "probability":
+            return f"{value}%"
+        return str(value)
+
+    return "\n".join(
+        f"{labels[key]}: {show(key, changes[key][0])} → {show(key, changes[key][1])}"
+        for key in TIMELINE_FIELDS
+        if key in changes
+    )
+
+
+def _money_text(value: Any, currency: str) -> str:
+    try:
+        number = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        return str(value)
+    return f"¥{number:,.0f}" if currency == "JPY" else f"{number:,.2f} {currency}"
 
 
 @transaction.atomic
