@@ -32,6 +32,7 @@ SETTINGS_NAV: list[tuple[Any, str, str]] = [
     (_("Phone system (CTI)"), "settings:cti", "settings.manage"),
     (_("Pipelines"), "sales:pipeline_settings", "settings.manage"),
     (_("Sales settings"), "sales:sales_settings", "settings.manage"),
+    (_("Daily report settings"), "sales:report_settings", "settings.manage"),
 ]
 
 
