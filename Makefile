@@ -25,6 +25,10 @@ node_modules/.installed: package.json package-lock.json
 run: setup
 	$(PY) -m crm.launcher run
 
+# Two pytest-xdist workers (a file stays on one worker), each with its own database, cache
+# prefix, Celery worker and browser: the suite is mostly single-threaded Python.
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 test: setup
 	$(PY) -m crm.launcher test $(PYTEST_ARGS)
 

@@ -95,7 +95,9 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Lets a test run (and its Celery worker) use its own database name: CRM_TEST_SLOT keeps
 # parallel runs on one machine apart.
-_slot = os.environ.get("CRM_TEST_SLOT", "")
+# Under pytest-xdist each worker process (gw0, gw1, …) is a slot of its own as well: its
+# database, cache keys and Celery queues (and its Celery worker's) carry the worker's name.
+_slot = os.environ.get("CRM_TEST_SLOT", "") + os.environ.get("PYTEST_XDIST_WORKER", "")
 DATABASES["default"]["TEST"] = {"NAME": f"test_crm{_slot}"}
 if os.environ.get("CRM_DB_NAME"):
     DATABASES["default"]["NAME"] = os.environ["CRM_DB_NAME"]

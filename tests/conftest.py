@@ -111,7 +111,14 @@ def _fresh_context() -> Iterator[None]:
 def _clear_cache() -> Iterator[None]:
     from django.core.cache import cache
 
-    cache.clear()  # rate limits and throttles must not leak between tests
+    # Rate limits and throttles must not leak between tests. Only this run's keys: parallel
+    # runs (pytest-xdist workers, test slots) share the Redis database, and their keys and
+    # Celery queues carry their own prefix (crm/settings.py `_slot`).
+    client = cache._cache.get_client(None, write=True)  # type: ignore[attr-defined]
+    prefix = django_settings.CACHES["default"]["KEY_PREFIX"]
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
     yield
 
 
@@ -185,7 +192,8 @@ def celery_worker(
     env["EMAIL_HOST"] = "127.0.0.1"
     env["EMAIL_PORT"] = str(smtp_server[0].port)
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "celery-worker.log", "w")  # noqa: SIM115 - closed at teardown
+    log_path = ARTIFACTS / f"celery-worker{os.environ.get('PYTEST_XDIST_WORKER', '')}.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed at teardown
     app.control.purge()
     proc = subprocess.Popen(
         [
@@ -216,9 +224,7 @@ def celery_worker(
         timeout=0.5, destination=[f"test-{os.getpid()}@{socket.gethostname()}"]
     ):
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(
-                f"celery worker did not start; see {ARTIFACTS / 'celery-worker.log'}"
-            )
+            raise RuntimeError(f"celery worker did not start; see {log_path}")
     yield proc
     proc.terminate()
     proc.wait(20)
