@@ -85,3 +85,38 @@ def test_purge_keeps_orders_without_the_purged_customer(tenant) -> None:
         purge_deleted(tenant=tenant, older_than=dt.timedelta(seconds=-1))
         order.refresh_from_db()
     assert (order.contact_id, order.company_id) == (None, None)
+
+
+def _activity(tenant, owner, **extra):
+    from django.utils import timezone
+
+    from sales.activities.models import Activity
+
+    return Activity.objects.create(
+        tenant=tenant, kind="visit", subject="訪問", starts_at=timezone.now(), owner=owner, **extra
+    )
+
+
+def test_activities_follow_a_merge_and_outlive_a_purge(tenant, member) -> None:
+    from sales.activities.models import Activity, ActivityAttendee
+
+    survivor = make_contact(tenant, last_name="佐藤")
+    other = make_contact(tenant, last_name="佐藤")
+    with tenant_context(tenant):
+        company = company_create(tenant=tenant, name="青空商事")
+        visit = _activity(tenant, member, contact=other, company=company)
+        both = _activity(tenant, member)
+        for activity, contact in ((visit, other), (both, survivor), (both, other)):
+            ActivityAttendee.objects.create(tenant=tenant, activity=activity, contact=contact)
+        contact_merge(tenant=tenant, actor=None, survivor=survivor, other=other)
+        visit.refresh_from_db()
+        assert visit.contact_id == survivor.pk
+        assert sorted(ActivityAttendee.objects.values_list("activity_id", "contact_id")) == sorted(
+            [(visit.pk, survivor.pk), (both.pk, survivor.pk)]
+        )
+        contact_soft_delete(tenant=tenant, contact=survivor)
+        company_soft_delete(tenant=tenant, company=company)
+        purge_deleted(tenant=tenant, older_than=dt.timedelta(seconds=-1))
+        visit.refresh_from_db()
+        assert (visit.contact_id, visit.company_id) == (None, None)
+        assert Activity.objects.count() == 2 and not ActivityAttendee.objects.exists()
