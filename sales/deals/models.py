@@ -168,6 +168,14 @@ class Deal(TenantOwned, HasCustomFields):
             ),
             models.Index(fields=["tenant", "company"], name="deal_company"),
             models.Index(fields=["tenant", "owner", "-id"], name="deal_owner"),
+            # A person's deals by stage, with what the dashboard's deal widgets sum (their
+            # KPI tiles and deals-by-stage chart become index-only scans).
+            models.Index(
+                fields=["tenant", "owner", "stage"],
+                include=["amount", "closed_at", "stage_entered_at", "id"],
+                name="deal_owner_stage",
+                condition=Q(deleted_at__isnull=True),
+            ),
             HasCustomFields.custom_fields_index("deal_custom_fields_gin"),
         ]
 
