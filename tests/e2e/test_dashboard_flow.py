@@ -69,7 +69,7 @@ def test_a_rep_arranges_their_dashboard_and_it_stays(live_server, page: Page, te
     expect(page.get_by_test_id("dashboard-toolbar")).to_be_visible()
     page.get_by_test_id("dashboard-add").click()
     catalogue = page.get_by_test_id("dashboard-catalogue")
-    expect(catalogue).to_contain_text("My sales figures")
+    expect(catalogue).to_contain_text("自分の営業実績")  # "My sales figures", in Japanese
     catalogue.locator('[data-testid=catalogue-add][data-key="sales.kpis"]').click()
     kpis = card(page, "sales.kpis")
     expect(kpis.get_by_test_id("kpi-tile")).to_have_count(4)

@@ -31,7 +31,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 WIDEST = """Array.from(document.querySelectorAll('body *'))
   .filter(e => e.getBoundingClientRect().right > 376)
   .filter(e => !Array.from(e.children).some(c => c.getBoundingClientRect().right > 376))
-  .slice(0, 6).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+  .slice(0, 6)
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
 def _fits(page: Page) -> None:

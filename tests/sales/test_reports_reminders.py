@@ -61,14 +61,15 @@ def test_reminders_go_out_once_on_working_days_after_the_time(tenant, celery_wor
 
     wait_until(marker_mail)
     to_rep = inbox.to(team.rep.email)
+    # In Japanese: the reps set no language and the tenant's default is Japanese.
     assert sorted(str(m["Subject"]).strip() for m in to_rep) == [
-        "[Alpha 株式会社] Your daily report for 2026-11-04 is not submitted yet",
-        "[Alpha 株式会社] Your daily report for 2026-11-05 is not submitted yet",
+        "[Alpha 株式会社] 2026-11-04 の日報がまだ提出されていません",
+        "[Alpha 株式会社] 2026-11-05 の日報がまだ提出されていません",
     ]
     assert "/sales/reports/write/?date=2026-11-04" in inbox.body(to_rep[0]) + inbox.body(to_rep[1])
     # the other rep submitted on the 4th: reminded for the 5th only
     assert [str(m["Subject"]).strip() for m in inbox.to(team.other_rep.email)] == [
-        "[Alpha 株式会社] Your daily report for 2026-11-05 is not submitted yet"
+        "[Alpha 株式会社] 2026-11-05 の日報がまだ提出されていません"
     ]
     assert inbox.to(team.manager.email) == []  # managers do not write by default
     with tenant_context(tenant):
