@@ -85,7 +85,8 @@ def test_a_rep_arranges_their_dashboard_and_it_stays(live_server, page: Page, te
     expected = before[:-3] + ["sales.kpis"] + before[-3:-1]
     assert order(page) == expected
     expect(up).to_be_focused()
-    expect(page.get_by_test_id("dashboard-status")).to_contain_text("position")
+    # "… moved to position N", in Japanese
+    expect(page.get_by_test_id("dashboard-status")).to_contain_text("番目に移動しました")
     kpis.get_by_test_id("widget-size").select_option("l")
     expect(kpis).to_have_class(re.compile(r"dash-size-l"))
 
