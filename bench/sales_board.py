@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -41,28 +40,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._stats import ms, percentile, summary  # noqa: E402
+
 DB_NAME = "crm_bench_board"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[k]
-
-
-def ms(seconds: float) -> float:
-    return round(seconds * 1000, 2)
-
-
-def summary(times: list[float]) -> dict[str, Any]:
-    return {
-        "p50_ms": ms(statistics.median(times)),
-        "p95_ms": ms(percentile(times, 95)),
-        "max_ms": ms(max(times)),
-        "runs": len(times),
-    }
 
 
 SEED_SQL = """
