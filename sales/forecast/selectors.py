@@ -41,7 +41,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.selectors import TEAM_LIMITED_ROLES, team_user_ids
@@ -50,6 +49,7 @@ from crm.core.roles import ADMINS, Role
 from sales.deals.models import Deal, Stage, StageKind
 from sales.deals.selectors import visible_deals
 
+from ..activities.selectors import today as today_in  # the tenant's today (one definition)
 from .models import SalesTarget
 
 CURRENCY = "JPY"
@@ -78,10 +78,6 @@ def parse_month(value: str) -> dt.date | None:
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
         return None
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def today_in(tenant: Tenant) -> dt.date:
-    return timezone.now().astimezone(tenant.zone).date()
 
 
 def quarter_of(day: dt.date, fiscal_start: int = FISCAL_YEAR_START) -> dt.date:

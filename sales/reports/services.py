@@ -29,6 +29,7 @@ from crm.core.services.audit import audit_record, diff, snapshot
 from crm.core.services.notifications import notify
 
 from ..activities.models import Activity, ActivityKind
+from ..activities.selectors import day_bounds  # the tenant's day; reports use it too
 from ..deals.models import DealStageChange
 from .models import DailyReport, DailyReportComment, DailyReportRead, ReportSettings, ReportStatus
 
@@ -71,11 +72,6 @@ def is_working_day(day: dt.date) -> bool:
 
 def holiday_name(day: dt.date) -> str:
     return jpholiday.is_holiday_name(day) or ""
-
-
-def day_bounds(tenant: Tenant, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=tenant.zone)
-    return start, start + dt.timedelta(days=1)
 
 
 def parse_day(value: Any, field: str = "date") -> dt.date:
