@@ -33,7 +33,7 @@ test: setup
 	$(PY) -m crm.launcher test $(PYTEST_ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && CRM_TESTING=1 $(VENV)/bin/mypy crm contacts sales
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && CRM_TESTING=1 $(VENV)/bin/mypy crm contacts sales support
 
 fmt: setup
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .

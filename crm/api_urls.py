@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("contacts.api.urls")),
     path("cti/", include("contacts.cti.urls_api")),
     path("", include("sales.api_urls")),
+    path("", include("support.api_urls")),
 ]

@@ -325,7 +325,7 @@ def test(pytest_args: list[str]) -> int:
             for cmd in (
                 ["ruff", "check", "."],
                 ["ruff", "format", "--check", "."],
-                ["mypy", "crm", "contacts", "sales"],
+                ["mypy", "crm", "contacts", "sales", "support"],
             ):
                 log("$ " + " ".join(cmd))
                 exe = shutil.which(cmd[0], path=str(Path(PY).parent)) or cmd[0]

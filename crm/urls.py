@@ -17,6 +17,8 @@ urlpatterns = [
     path("settings/", include(("crm.core.urls_settings", "settings"))),
     path("contacts/", include(("contacts.urls", "contacts"))),
     path("sales/", include(("sales.urls", "sales"))),
+    path("support/", include(("support.urls", "support"))),
+    path("portal/<slug:tenant_slug>/", include(("support.public_urls", "portal"))),
     path("api/v1/", include("crm.api_urls")),
     path("api/schema/", public(SpectacularAPIView.as_view()), name="schema"),
     path(

@@ -21,6 +21,10 @@ NAV: list[tuple[Any, str, str]] = [
     (_("Forecast"), "sales:forecast", "sales.view"),
     (_("Products"), "sales:product_list", "sales.view"),
     (_("Orders"), "sales:order_list", "sales.view"),
+    (_("Inquiries"), "support:queue", "support.view"),
+    (_("Reply templates"), "support:template_list", "support.view"),
+    (_("FAQ"), "support:article_list", "support.view"),
+    (_("Support analytics"), "support:insights", "support.view"),
 ]
 SETTINGS_NAV: list[tuple[Any, str, str]] = [
     (_("Users and roles"), "settings:users", "users.manage"),
@@ -33,6 +37,10 @@ SETTINGS_NAV: list[tuple[Any, str, str]] = [
     (_("Pipelines"), "sales:pipeline_settings", "settings.manage"),
     (_("Sales settings"), "sales:sales_settings", "settings.manage"),
     (_("Daily report settings"), "sales:report_settings", "settings.manage"),
+    (_("Inquiry categories and teams"), "support:category_settings", "settings.manage"),
+    (_("Support mail"), "support:mail_settings", "settings.manage"),
+    (_("SLA policies and business hours"), "support:sla_settings", "settings.manage"),
+    (_("Inquiry forms"), "support:form_list", "settings.manage"),
 ]
 
 

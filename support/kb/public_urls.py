@@ -1,0 +1,5 @@
+"""Public pages of support.kb under /portal/<tenant slug>/ (namespace "portal"), no login."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

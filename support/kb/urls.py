@@ -1,0 +1,5 @@
+"""Pages of support.kb under /support/ (namespace "support")."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -1,0 +1,18 @@
+"""Support tables, one module per concern (imported here so Django finds them)."""
+
+from .tickets.models import (  # noqa: F401
+    Channel,
+    MessageKind,
+    Priority,
+    Status,
+    SupportTeam,
+    SupportTeamMember,
+    Ticket,
+    TicketAttachment,
+    TicketCategory,
+    TicketEvent,
+    TicketMessage,
+    TicketNumberCounter,
+)
+
+# Each part of support adds its models below (one import line per module).

@@ -1,0 +1,5 @@
+"""What support.sla plugs into at app start (ticket hooks, widgets, panels, seeders)."""
+
+
+def register() -> None:
+    pass
