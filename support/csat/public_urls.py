@@ -1,5 +1,9 @@
 """Public pages of support.csat under /portal/<tenant slug>/ (namespace "portal"), no login."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("csat/<str:token>/", views.csat_rate, name="csat"),
+]

@@ -2,4 +2,8 @@
 
 
 def register() -> None:
-    pass
+    from support.tickets.hooks import on_ticket_event
+
+    from .services import on_ticket_changed
+
+    on_ticket_event(on_ticket_changed, order=80, key="support.csat.resolution")
