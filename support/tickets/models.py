@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.core.models import HasCustomFields, TenantOwned
 
@@ -26,9 +27,9 @@ def new_mail_key() -> str:
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", _("E-mail")
+    EMAIL = "email", pgettext_lazy("channel", "E-mail")
     WEB = "web", _("Web form")
-    PHONE = "phone", _("Phone")
+    PHONE = "phone", pgettext_lazy("channel", "Phone")
     CHAT = "chat", _("Chat")
     API = "api", _("API")
 
@@ -41,8 +42,8 @@ class Priority(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    NEW = "new", _("New")
-    OPEN = "open", _("Open")
+    NEW = "new", pgettext_lazy("ticket status", "New")
+    OPEN = "open", pgettext_lazy("ticket status", "Open")
     PENDING = "pending", _("Pending customer")
     ON_HOLD = "on_hold", _("On hold")
     RESOLVED = "resolved", _("Resolved")
@@ -249,6 +250,39 @@ class Ticket(TenantOwned, HasCustomFields):
             ),
             models.Index(fields=["tenant", "contact", "-id"], name="ticket_contact"),
             models.Index(fields=["tenant", "created_at"], name="ticket_created"),
+            # The queue's views (support/tickets/selectors.py ticket_queue), newest first:
+            # partial indexes on the active set so "open", "mine", "unassigned" and a team's
+            # view read 50 rows in index order however many tickets are done.
+            models.Index(fields=["tenant", "-id"], name="ticket_tenant_id"),
+            models.Index(
+                fields=["tenant", "-id"],
+                name="ticket_active",
+                condition=Q(status__in=ACTIVE_STATUSES),
+            ),
+            models.Index(
+                fields=["tenant", "-id"],
+                name="ticket_active_unassigned",
+                condition=Q(status__in=ACTIVE_STATUSES, assignee__isnull=True),
+            ),
+            models.Index(
+                fields=["tenant", "assignee", "-id"],
+                name="ticket_active_assignee",
+                condition=Q(status__in=ACTIVE_STATUSES),
+            ),
+            models.Index(
+                fields=["tenant", "team", "-id"],
+                name="ticket_active_team",
+                condition=Q(status__in=ACTIVE_STATUSES),
+            ),
+            models.Index(
+                fields=["tenant", "-id"], name="ticket_done", condition=Q(status__in=DONE_STATUSES)
+            ),
+            models.Index(fields=["tenant", "category", "-id"], name="ticket_category"),
+            models.Index(
+                fields=["tenant", "requester_email", "-id"],
+                name="ticket_requester_email",
+                condition=~Q(requester_email=""),
+            ),
         ]
 
     def __str__(self) -> str:
