@@ -18,3 +18,4 @@ from .tickets.models import (  # noqa: F401
 # Each part of support adds its models below (one import line per module).
 from .webforms.models import FormField, FormSubmission, InquiryForm  # noqa: F401, E402
 from .csat.models import CsatRequest  # noqa: F401,E402
+from .kb.models import Article, ArticleCategory, ArticleStatus, Deflection  # noqa: F401,E402
