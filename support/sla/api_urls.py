@@ -1,5 +1,10 @@
 """API routes of support.sla under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api import BusinessCalendarViewSet, SlaPolicyViewSet
+
+router = SimpleRouter()
+router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
+router.register("business-calendars", BusinessCalendarViewSet, basename="business-calendar")
+urlpatterns = router.urls
