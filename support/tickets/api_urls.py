@@ -1,5 +1,11 @@
 """API routes of support.tickets under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api import CategoryViewSet, TeamViewSet, TicketViewSet
+
+router = SimpleRouter()
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("ticket-categories", CategoryViewSet, basename="ticket-category")
+router.register("support-teams", TeamViewSet, basename="support-team")
+urlpatterns = router.urls
