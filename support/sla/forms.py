@@ -90,12 +90,12 @@ class PolicyForm(forms.Form):
             ("", _("Any priority")),
             *Priority.choices,
         ]
-        cast(forms.ModelChoiceField, self.fields["category"]).queryset = (
-            TicketCategory.objects.filter(tenant=tenant)
-        )
-        cast(forms.ModelChoiceField, self.fields["calendar"]).queryset = (
-            BusinessCalendar.objects.filter(tenant=tenant)
-        )
+        cast(
+            forms.ModelChoiceField, self.fields["category"]
+        ).queryset = TicketCategory.objects.filter(tenant=tenant)
+        cast(
+            forms.ModelChoiceField, self.fields["calendar"]
+        ).queryset = BusinessCalendar.objects.filter(tenant=tenant)
         for name, field in self.fields.items():
             css = "form-check-input" if isinstance(field, forms.BooleanField) else "form-control"
             if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.BooleanField):

@@ -670,7 +670,11 @@ def sla_scan(*, tenant: Tenant, now: dt.datetime | None = None) -> list[Alert]:
             SlaPolicy.objects.filter(tenant=tenant).values_list("warn_before_minutes", flat=True),
             default=0,
         )
-        params: dict[str, Any] = {"tenant": tenant.pk, "now": now, "horizon": now + dt.timedelta(minutes=max_warn)}
+        params: dict[str, Any] = {
+            "tenant": tenant.pk,
+            "now": now,
+            "horizon": now + dt.timedelta(minutes=max_warn),
+        }
         with connection.cursor() as cursor:
             for target in (SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION):
                 cursor.execute(_BREACH_SQL.format(target=target.value), params)
