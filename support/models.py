@@ -19,3 +19,4 @@ from .tickets.models import (  # noqa: F401
 from .webforms.models import FormField, FormSubmission, InquiryForm  # noqa: F401, E402
 from .csat.models import CsatRequest  # noqa: F401,E402
 from .kb.models import Article, ArticleCategory, ArticleStatus, Deflection  # noqa: F401,E402
+from .sla import models as sla_models  # noqa: F401,E402
