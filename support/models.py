@@ -20,3 +20,4 @@ from .webforms.models import FormField, FormSubmission, InquiryForm  # noqa: F40
 from .csat.models import CsatRequest  # noqa: F401,E402
 from .kb.models import Article, ArticleCategory, ArticleStatus, Deflection  # noqa: F401,E402
 from .sla import models as sla_models  # noqa: F401,E402
+from .mail.models import MailSettings, OutboundMail, OutboundStatus  # noqa: E402, F401

@@ -1,5 +1,13 @@
 """API routes of support.mail under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path(
+        "support/inbound-mail/",
+        api.InboundMailWebhook.as_view(),
+        name="support-inbound-mail",
+    ),
+]

@@ -1,5 +1,9 @@
 """Pages of support.mail under /support/ (namespace "support")."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("settings/mail/", views.mail_settings, name="mail_settings"),
+]
