@@ -3,10 +3,11 @@ notifications), the spam protection, validation in the form's language, and esca
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from contacts.models import Company, Contact
 from crm.core.context import tenant_context
@@ -185,9 +186,7 @@ def test_consent_is_required(client, tenant) -> None:
     ("language", "expected"),
     [("en", "is not a valid e-mail address"), ("ja", "正しいメールアドレスではありません")],
 )
-def test_a_bad_email_is_explained_in_the_forms_language(
-    client, tenant, language, expected
-) -> None:
+def test_a_bad_email_is_explained_in_the_forms_language(client, tenant, language, expected) -> None:
     form = make_form(tenant, language=language)
     values = {**GOOD, "メール": "taro@@example"}
     response = client.post(_url(tenant, form), post_data(tenant, form, values))
@@ -238,10 +237,8 @@ def test_a_script_in_every_field_is_stored_as_text_and_shown_escaped(
         reverse("support:form_submissions", kwargs={"form_id": form.pk}),
         reverse("contacts:detail", kwargs={"contact_id": contact.pk}),
     ]
-    try:
+    with contextlib.suppress(NoReverseMatch):  # the ticket page is another part's
         pages.append(reverse("support:ticket_detail", kwargs={"ticket_id": ticket.pk}))
-    except Exception:  # noqa: BLE001 - the ticket page is another part's; checked when it exists
-        pass
     for url in pages:
         page = member_client.get(url)
         assert page.status_code == 200, url
