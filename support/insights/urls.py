@@ -1,5 +1,11 @@
 """Pages of support.insights under /support/ (namespace "support")."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("insights/", views.insights, name="insights"),
+    path("insights/data/", views.insights_data, name="insights_data"),
+    path("insights/export/", views.insights_export, name="insights_export"),
+]

@@ -2,4 +2,10 @@
 
 
 def register() -> None:
-    pass
+    from crm.core.demo import register_seeder
+
+    from . import widgets
+    from .demo import seed_tickets
+
+    widgets.register()
+    register_seeder("support_tickets", seed_tickets, order=60)

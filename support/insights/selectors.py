@@ -1,0 +1,543 @@
+"""Support analytics: every figure is one set-based SQL statement over the ticket columns
+(no per-day or per-agent loop), so a year over a million tickets stays well under a second.
+
+Which tickets each section counts (docs/support-csat-and-analytics.md says it for users):
+- volume: tickets received (created) in the period, by day, channel and category;
+- response times: first response over tickets whose first reply was in the period,
+  resolution over tickets resolved in the period; wall-clock hours (created → first
+  reply / resolution), median and p90 with percentile_cont;
+- SLA attainment: tickets received in the period that have the target (the due column):
+  met = answered/resolved by the due time, missed = later or still open past it; tickets
+  still running inside their target are "running" and not in the rate;
+- backlog: open tickets at the end of each day = received before the day's end − resolved
+  before the day's end (a reopened ticket counts as open again from its reopening, since
+  reopening clears resolved_at);
+- long-running: the oldest tickets open now (the period does not apply);
+- workload: per assignee, open assigned now, resolved in the period, median first response
+  of their tickets first answered in the period;
+- CSAT: ratings given in the period, with the agent and category the ticket had when it
+  was resolved.
+Filters (channel, category with its subcategories, team) apply to every section.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.core.models import Tenant
+from support.tickets.models import ACTIVE_STATUSES, Channel, SupportTeam, TicketCategory
+
+SECTIONS = ("volume", "times", "sla", "backlog", "long_running", "workload", "csat")
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+LONG_RUNNING_LIMIT = 20
+LATEST_COMMENTS = 10
+
+
+@dataclass
+class InsightsFilters:
+    start: dt.date
+    end: dt.date  # inclusive
+    channel: str = ""
+    category_id: int | None = None
+    team_id: int | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def params(self) -> dict[str, str]:
+        out = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.channel:
+            out["channel"] = self.channel
+        if self.category_id:
+            out["category"] = str(self.category_id)
+        if self.team_id:
+            out["team"] = str(self.team_id)
+        return out
+
+
+def tenant_zone(tenant: Tenant) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(tenant.time_zone or "Asia/Tokyo")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("Asia/Tokyo")
+
+
+def tenant_today(tenant: Tenant) -> dt.date:
+    return timezone.localtime(timezone.now(), tenant_zone(tenant)).date()
+
+
+def insights_filters(*, tenant: Tenant, params: Any) -> InsightsFilters:
+    """The filters asked for; a bad value falls back to the default and says what to fix."""
+    today = tenant_today(tenant)
+    errors: dict[str, str] = {}
+
+    def day(name: str, default: dt.date) -> dt.date:
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            return default
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = _("“%(value)s” is not a date; enter it as YYYY-MM-DD.") % {"value": raw}
+            return default
+
+    end = day("end", today)
+    start = day("start", end - dt.timedelta(days=DEFAULT_DAYS - 1))
+    if start > end:
+        errors["start"] = _("The period starts after it ends; choose a start on or before the end.")
+        start = end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    if (end - start).days + 1 > MAX_DAYS:
+        errors["start"] = _("The period is longer than a year; choose at most %(days)s days.") % {
+            "days": MAX_DAYS
+        }
+        start = end - dt.timedelta(days=MAX_DAYS - 1)
+    channel = (params.get("channel") or "").strip()
+    if channel and channel not in Channel.values:
+        errors["channel"] = _("Choose a channel from the list.")
+        channel = ""
+
+    def ref(name: str, model: Any) -> int | None:
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            return None
+        if raw.isdigit() and model.objects.filter(tenant=tenant, pk=int(raw)).exists():
+            return int(raw)
+        errors[name] = (
+            _("Choose a category from the list.")
+            if name == "category"
+            else _("Choose a team from the list.")
+        )
+        return None
+
+    return InsightsFilters(
+        start=start,
+        end=end,
+        channel=channel,
+        category_id=ref("category", TicketCategory),
+        team_id=ref("team", SupportTeam),
+        errors=errors,
+    )
+
+
+class _Query:
+    """The filter's SQL pieces: bounds in the tenant's zone and the ticket conditions."""
+
+    def __init__(self, tenant: Tenant, filters: InsightsFilters) -> None:
+        zone = tenant_zone(tenant)
+        self.zone_name = str(zone)
+        self.start_at = dt.datetime.combine(filters.start, dt.time.min, tzinfo=zone)
+        self.end_at = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time.min, zone)
+        self.params: dict[str, Any] = {
+            "t": tenant.pk,
+            "tz": self.zone_name,
+            "start": self.start_at,
+            "end": self.end_at,
+            "start_day": filters.start,
+            "end_day": filters.end,
+            "now": timezone.now(),
+            "active": list(ACTIVE_STATUSES),
+        }
+        where = ["t.tenant_id = %(t)s"]
+        if filters.channel:
+            where.append("t.channel = %(channel)s")
+            self.params["channel"] = filters.channel
+        if filters.category_id:
+            where.append("t.category_id = ANY(%(categories)s)")
+            self.params["categories"] = category_with_descendants(
+                tenant=tenant, category_id=filters.category_id
+            )
+        if filters.team_id:
+            where.append("t.team_id = %(team)s")
+            self.params["team"] = filters.team_id
+        self.where = " AND ".join(where)
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.replace("{where}", self.where), self.params)
+            return list(cursor.fetchall())
+
+
+def category_with_descendants(*, tenant: Tenant, category_id: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE tree AS (
+              SELECT id FROM support_ticketcategory WHERE tenant_id = %s AND id = %s
+              UNION
+              SELECT c.id FROM support_ticketcategory c JOIN tree ON c.parent_id = tree.id
+              WHERE c.tenant_id = %s
+            ) SELECT id FROM tree
+            """,
+            [tenant.pk, category_id, tenant.pk],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _hours(value: Any) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _category_names(tenant: Tenant, ids: list[int]) -> dict[int, str]:
+    ids = [i for i in ids if i]
+    if not ids:
+        return {}
+    return {c.pk: c.name for c in TicketCategory.objects.filter(tenant=tenant, pk__in=ids)}
+
+
+def _user_names(ids: list[int]) -> dict[int, str]:
+    from django.contrib.auth import get_user_model
+
+    ids = [i for i in ids if i]
+    if not ids:
+        return {}
+    return {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=ids)}
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+def volume(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
+    q = _Query(tenant, filters)
+    rows = q.rows(
+        """
+        WITH p AS (
+          SELECT (t.created_at AT TIME ZONE %(tz)s)::date AS day, t.channel, t.category_id
+          FROM support_ticket t
+          WHERE {where} AND t.created_at >= %(start)s AND t.created_at < %(end)s
+        )
+        SELECT 'day', d::date::text, NULL::bigint, count(p.day)
+          FROM generate_series(%(start_day)s::date, %(end_day)s::date, interval '1 day') d
+          LEFT JOIN p ON p.day = d::date GROUP BY d ORDER BY d
+        """
+    )
+    by_day = [{"day": r[1], "count": int(r[3])} for r in rows]
+    groups = q.rows(
+        """
+        SELECT t.channel, t.category_id, count(*)
+        FROM support_ticket t
+        WHERE {where} AND t.created_at >= %(start)s AND t.created_at < %(end)s
+        GROUP BY GROUPING SETS ((t.channel), (t.category_id))
+        """
+    )
+    labels = dict(Channel.choices)
+    channels = sorted(
+        (
+            {"channel": c, "label": str(labels.get(c, c)), "count": int(n)}
+            for c, k, n in groups
+            if c
+        ),
+        key=lambda r: (-r["count"], r["channel"]),
+    )
+    cat_counts = [(k, int(n)) for c, k, n in groups if c is None]
+    names = _category_names(tenant, [k for k, _ in cat_counts])
+    categories = sorted(
+        (
+            {"category_id": k, "name": names.get(k, "") if k else _("(no category)"), "count": n}
+            for k, n in cat_counts
+        ),
+        key=lambda r: (-r["count"], r["name"]),
+    )
+    return {
+        "total": sum(r["count"] for r in by_day),
+        "by_day": by_day,
+        "by_channel": channels,
+        "by_category": categories,
+    }
+
+
+def times(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
+    q = _Query(tenant, filters)
+    labels = dict(Channel.choices)
+    out: dict[str, Any] = {"basis": "wall_clock_hours"}
+    for key, column in (("first_response", "first_response_at"), ("resolution", "resolved_at")):
+        rows = q.rows(
+            f"""
+            SELECT t.channel, count(*),
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY h), percentile_cont(0.9) WITHIN GROUP
+              (ORDER BY h)
+            FROM (
+              SELECT t.channel, extract(epoch FROM t.{column} - t.created_at) / 3600.0 AS h
+              FROM support_ticket t
+              WHERE {{where}} AND t.{column} >= %(start)s AND t.{column} < %(end)s
+            ) t
+            GROUP BY ROLLUP (t.channel)
+            """
+        )
+        total = next((r for r in rows if r[0] is None), None)
+        out[key] = {
+            "count": int(total[1]) if total else 0,
+            "median_hours": _hours(total[2]) if total else None,
+            "p90_hours": _hours(total[3]) if total else None,
+            "by_channel": [
+                {
+                    "channel": r[0],
+                    "label": str(labels.get(r[0], r[0])),
+                    "count": int(r[1]),
+                    "median_hours": _hours(r[2]),
+                    "p90_hours": _hours(r[3]),
+                }
+                for r in sorted(rows, key=lambda r: str(r[0]))
+                if r[0] is not None
+            ],
+        }
+    return out
+
+
+def sla(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
+    """Attainment from the ticket's own due columns (support.sla writes them)."""
+    q = _Query(tenant, filters)
+    (row,) = q.rows(
+        """
+        SELECT
+          count(*) FILTER (WHERE first_response_due_at IS NOT NULL
+                           AND first_response_at <= first_response_due_at),
+          count(*) FILTER (WHERE first_response_due_at IS NOT NULL
+                           AND (first_response_at > first_response_due_at
+                                OR (first_response_at IS NULL
+                                    AND first_response_due_at < %(now)s))),
+          count(*) FILTER (WHERE first_response_due_at IS NOT NULL AND first_response_at IS NULL
+                           AND first_response_due_at >= %(now)s),
+          count(*) FILTER (WHERE resolution_due_at IS NOT NULL
+                           AND resolved_at <= resolution_due_at),
+          count(*) FILTER (WHERE resolution_due_at IS NOT NULL
+                           AND (resolved_at > resolution_due_at
+                                OR (resolved_at IS NULL AND resolution_due_at < %(now)s))),
+          count(*) FILTER (WHERE resolution_due_at IS NOT NULL AND resolved_at IS NULL
+                           AND resolution_due_at >= %(now)s)
+        FROM support_ticket t
+        WHERE {where} AND t.created_at >= %(start)s AND t.created_at < %(end)s
+        """
+    )
+
+    def part(met: int, missed: int, running: int) -> dict[str, Any]:
+        decided = met + missed
+        return {
+            "met": met,
+            "missed": missed,
+            "running": running,
+            "rate": round(100.0 * met / decided, 1) if decided else None,
+        }
+
+    return {
+        "first_response": part(*[int(v) for v in row[0:3]]),
+        "resolution": part(*[int(v) for v in row[3:6]]),
+    }
+
+
+def backlog(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
+    """Open at the end of each day, from three grouped counts and a running sum."""
+    q = _Query(tenant, filters)
+    rows = q.rows(
+        """
+        WITH base AS (
+          SELECT count(*) - count(*) FILTER (WHERE t.resolved_at < %(start)s) AS n
+          FROM support_ticket t WHERE {where} AND t.created_at < %(start)s
+        ), created AS (
+          SELECT (t.created_at AT TIME ZONE %(tz)s)::date AS day, count(*) AS n
+          FROM support_ticket t
+          WHERE {where} AND t.created_at >= %(start)s AND t.created_at < %(end)s GROUP BY 1
+        ), resolved AS (
+          SELECT (t.resolved_at AT TIME ZONE %(tz)s)::date AS day, count(*) AS n
+          FROM support_ticket t
+          WHERE {where} AND t.resolved_at >= %(start)s AND t.resolved_at < %(end)s GROUP BY 1
+        )
+        SELECT d::date::text, coalesce(c.n, 0), coalesce(r.n, 0),
+          (SELECT n FROM base) + sum(coalesce(c.n, 0) - coalesce(r.n, 0)) OVER (ORDER BY d)
+        FROM generate_series(%(start_day)s::date, %(end_day)s::date, interval '1 day') d
+        LEFT JOIN created c ON c.day = d::date
+        LEFT JOIN resolved r ON r.day = d::date
+        ORDER BY d
+        """
+    )
+    return {
+        "days": [
+            {"day": r[0], "received": int(r[1]), "resolved": int(r[2]), "open": int(r[3])}
+            for r in rows
+        ]
+    }
+
+
+def long_running(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
+    q = _Query(tenant, filters)
+    rows = q.rows(
+        f"""
+        SELECT t.id, t.number, t.subject, t.status, t.created_at, t.assignee_id, t.category_id
+        FROM support_ticket t
+        WHERE {{where}} AND t.status = ANY(%(active)s)
+        ORDER BY t.created_at, t.id LIMIT {LONG_RUNNING_LIMIT}
+        """
+    )
+    users = _user_names([r[5] for r in rows])
+    cats = _category_names(tenant, [r[6] for r in rows])
+    now = q.params["now"]
+    from support.tickets.models import Status
+
+    statuses = dict(Status.choices)
+    return {
+        "tickets": [
+            {
+                "id": r[0],
+                "number": r[1],
+                "subject": r[2],
+                "status": str(statuses.get(r[3], r[3])),
+                "created_at": r[4].isoformat(),
+                "age_days": (now - r[4]).days,
+                "assignee": users.get(r[5], ""),
+                "category": cats.get(r[6], ""),
+            }
+            for r in rows
+        ]
+    }
+
+
+def workload(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
+    """Three index-backed pieces (open now, resolved in the period, first answered in the
+    period) gathered per assignee."""
+    q = _Query(tenant, filters)
+    rows = q.rows(
+        """
+        WITH open_now AS (
+          SELECT t.assignee_id, count(*) AS n FROM support_ticket t
+          WHERE {where} AND t.status = ANY(%(active)s) AND t.assignee_id IS NOT NULL
+          GROUP BY 1
+        ), resolved AS (
+          SELECT t.assignee_id, count(*) AS n FROM support_ticket t
+          WHERE {where} AND t.resolved_at >= %(start)s AND t.resolved_at < %(end)s
+            AND t.assignee_id IS NOT NULL
+          GROUP BY 1
+        ), answered AS (
+          SELECT t.assignee_id, percentile_cont(0.5) WITHIN GROUP
+            (ORDER BY extract(epoch FROM t.first_response_at - t.created_at) / 3600.0) AS h
+          FROM support_ticket t
+          WHERE {where} AND t.first_response_at >= %(start)s AND t.first_response_at < %(end)s
+            AND t.assignee_id IS NOT NULL
+          GROUP BY 1
+        )
+        SELECT coalesce(o.assignee_id, r.assignee_id, a.assignee_id),
+          coalesce(o.n, 0), coalesce(r.n, 0), a.h
+        FROM open_now o
+        FULL JOIN resolved r ON r.assignee_id = o.assignee_id
+        FULL JOIN answered a ON a.assignee_id = coalesce(o.assignee_id, r.assignee_id)
+        """
+    )
+    names = _user_names([r[0] for r in rows])
+    agents = [
+        {
+            "user_id": r[0],
+            "name": names.get(r[0], ""),
+            "open": int(r[1]),
+            "resolved": int(r[2]),
+            "median_first_response_hours": _hours(r[3]),
+        }
+        for r in rows
+    ]
+    agents.sort(key=lambda a: (-a["open"], -a["resolved"], a["name"]))
+    return {"agents": agents}
+
+
+def csat(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
+    q = _Query(tenant, filters)
+    rows = q.rows(
+        """
+        SELECT c.agent_id, c.category_id, count(*), avg(c.rating),
+          count(*) FILTER (WHERE c.rating = 1), count(*) FILTER (WHERE c.rating = 2),
+          count(*) FILTER (WHERE c.rating = 3), count(*) FILTER (WHERE c.rating = 4),
+          count(*) FILTER (WHERE c.rating = 5), GROUPING(c.agent_id, c.category_id)
+        FROM support_csatrequest c JOIN support_ticket t ON t.id = c.ticket_id
+        WHERE c.tenant_id = %(t)s AND {where}
+          AND c.rated_at >= %(start)s AND c.rated_at < %(end)s
+        GROUP BY GROUPING SETS ((), (c.agent_id), (c.category_id))
+        """
+    )
+    (sent,) = q.rows(
+        """
+        SELECT count(*) FROM support_csatrequest c JOIN support_ticket t ON t.id = c.ticket_id
+        WHERE c.tenant_id = %(t)s AND {where}
+          AND c.created_at >= %(start)s AND c.created_at < %(end)s
+        """
+    )
+    comments = q.rows(
+        f"""
+        SELECT c.rating, c.comment, c.rated_at, t.id, t.number, t.subject, c.agent_id
+        FROM support_csatrequest c JOIN support_ticket t ON t.id = c.ticket_id
+        WHERE c.tenant_id = %(t)s AND {{where}}
+          AND c.rated_at >= %(start)s AND c.rated_at < %(end)s AND c.comment <> ''
+        ORDER BY c.rated_at DESC, c.id DESC LIMIT {LATEST_COMMENTS}
+        """
+    )
+    total = next((r for r in rows if r[9] == 3), None)
+    agent_rows = [r for r in rows if r[9] == 1]
+    category_rows = [r for r in rows if r[9] == 2]
+    users = _user_names([r[0] for r in agent_rows] + [r[6] for r in comments])
+    cats = _category_names(tenant, [r[1] for r in category_rows])
+    count = int(total[2]) if total else 0
+
+    def avg(value: Any) -> float | None:
+        return None if value is None else round(float(value), 2)
+
+    return {
+        "sent": int(sent[0]),
+        "rated": count,
+        "response_rate": round(100.0 * count / int(sent[0]), 1) if sent[0] else None,
+        "average": avg(total[3]) if total and count else None,
+        "distribution": [int(v) for v in total[4:9]] if total else [0, 0, 0, 0, 0],
+        "by_agent": sorted(
+            (
+                {
+                    "user_id": r[0],
+                    "name": users.get(r[0], "") if r[0] else _("(unassigned)"),
+                    "count": int(r[2]),
+                    "average": avg(r[3]),
+                }
+                for r in agent_rows
+            ),
+            key=lambda a: (-a["count"], a["name"]),
+        ),
+        "by_category": sorted(
+            (
+                {
+                    "category_id": r[1],
+                    "name": cats.get(r[1], "") if r[1] else _("(no category)"),
+                    "count": int(r[2]),
+                    "average": avg(r[3]),
+                }
+                for r in category_rows
+            ),
+            key=lambda a: (-a["count"], a["name"]),
+        ),
+        "comments": [
+            {
+                "rating": r[0],
+                "comment": r[1],
+                "rated_at": r[2].isoformat(),
+                "ticket_id": r[3],
+                "number": r[4],
+                "subject": r[5],
+                "agent": users.get(r[6], ""),
+            }
+            for r in comments
+        ],
+    }
+
+
+SECTION_FUNCTIONS = {
+    "volume": volume,
+    "times": times,
+    "sla": sla,
+    "backlog": backlog,
+    "long_running": long_running,
+    "workload": workload,
+    "csat": csat,
+}
+
+
+def insights_section(*, tenant: Tenant, filters: InsightsFilters, section: str) -> dict[str, Any]:
+    if section not in SECTION_FUNCTIONS:
+        raise KeyError(section)
+    return SECTION_FUNCTIONS[section](tenant=tenant, filters=filters)
