@@ -79,6 +79,33 @@ def contact_choices(
     return options
 
 
+def contact_multi_choices(
+    tenant: Tenant, membership: Membership | None, search: str = "", chosen: list[int] | None = None
+) -> list[tuple[Any, str]]:
+    """Options of the attendee-contacts select: the chosen ones first, then what matched."""
+    chosen = chosen or []
+    picked = (
+        list(
+            visible_contacts(tenant, membership)
+            .filter(pk__in=chosen)
+            .select_related("company")
+            .order_by("last_name_kana", "id")
+        )
+        if chosen
+        else []
+    )
+    found: list[Contact] = []
+    if search:
+        found = list(
+            visible_contacts(tenant, membership)
+            .filter(search_text__icontains=search)
+            .exclude(pk__in=chosen)
+            .select_related("company")
+            .order_by("last_name_kana", "id")[:OPTIONS_LIMIT]
+        )
+    return [(c.pk, contact_label(c)) for c in [*picked, *found]]
+
+
 def deal_choices(
     tenant: Tenant, membership: Membership | None, search: str = "", chosen: int | None = None
 ) -> list[tuple[Any, str]]:
@@ -124,6 +151,12 @@ class ActivityForm(StyledFormMixin, forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 4}),
         help_text=_("They see it in their calendar and get its reminder too."),
     )
+    attendee_contacts = forms.MultipleChoiceField(
+        label=_("Customers attending"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text=_("Type to find people; hold Ctrl (⌘ on a Mac) to choose several."),
+    )
     remind_before_minutes = forms.ChoiceField(
         label=_("Reminder"), choices=REMIND_CHOICES, required=False
     )
@@ -165,6 +198,9 @@ class ActivityForm(StyledFormMixin, forms.Form):
                 "attendee_users": [
                     str(link.user_id) for link in instance.attendees.all() if link.user_id
                 ],
+                "attendee_contacts": [
+                    str(link.contact_id) for link in instance.attendees.all() if link.contact_id
+                ],
             }
         super().__init__(*args, **kwargs)
         self.tenant, self.membership, self.instance = tenant, membership, instance
@@ -197,11 +233,26 @@ class ActivityForm(StyledFormMixin, forms.Form):
         member_choices = [(str(m.user_id), str(m.user)) for m in members]
         self.fields["owner"].widget.choices = member_choices
         self.fields["attendee_users"].choices = member_choices  # type: ignore[attr-defined]
+        if self.is_bound:
+            wanted = self.data.getlist("attendee_contacts") if hasattr(self.data, "getlist") else []
+        else:
+            wanted = self.initial.get("attendee_contacts") or []
+        self.fields["attendee_contacts"].choices = contact_multi_choices(  # type: ignore[attr-defined]
+            tenant, membership, chosen=[int(v) for v in wanted if str(v).isdigit()]
+        )
         self.fields["subject"].widget.attrs["placeholder"] = _("e.g. Visit Tanaka Industries")
         self.fields["place"].widget.attrs["placeholder"] = _("Address, office or online")
         self.fields["subject"].widget.attrs["autocomplete"] = "off"
         if quick:
-            for name in ("company", "owner", "outcome", "notes", "all_day", "attendee_users"):
+            for name in (
+                "company",
+                "owner",
+                "outcome",
+                "notes",
+                "all_day",
+                "attendee_users",
+                "attendee_contacts",
+            ):
                 del self.fields[name]
 
     def service_data(self) -> dict[str, Any]:
@@ -232,6 +283,8 @@ class ActivityForm(StyledFormMixin, forms.Form):
             out["all_day"] = all_day
         if "attendee_users" in self.fields:
             out["attendee_users"] = [int(v) for v in data.get("attendee_users") or []]
+        if "attendee_contacts" in self.fields:
+            out["attendee_contacts"] = [int(v) for v in data.get("attendee_contacts") or []]
         if out.get("owner") is None:
             out.pop("owner", None)
         if out["remind_before_minutes"] in (None, ""):

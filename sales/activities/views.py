@@ -28,7 +28,7 @@ from crm.core.roles import has_perm
 from sales.deals.selectors import access_deal
 
 from . import feed, selectors, services
-from .forms import ActivityForm, contact_choices, deal_choices
+from .forms import ActivityForm, contact_choices, contact_multi_choices, deal_choices
 from .models import Activity, ActivityKind, CalendarFeedToken
 
 
@@ -273,6 +273,16 @@ def related_options(request: TenantRequest) -> HttpResponse:
     """htmx: the contact or deal select's options for what was typed (the chosen one kept)."""
     which = request.GET.get("which", "contact")
     search = request.GET.get(f"{which}_search", "").strip()
+    if which == "attendee_contacts":
+        # Several may be chosen: they stay selected, matches are added unselected.
+        kept = [int(v) for v in request.GET.getlist(which) if v.isdigit()]
+        many = contact_multi_choices(request.tenant, request.membership, search, chosen=kept)
+        return HttpResponse(
+            "".join(
+                f'<option value="{pk}"{" selected" if pk in kept else ""}>{escape(label)}</option>'
+                for pk, label in many
+            )
+        )
     chosen = _int(request.GET.get(which))
     builder = deal_choices if which == "deal" else contact_choices
     options = builder(request.tenant, request.membership, search=search, chosen=chosen)

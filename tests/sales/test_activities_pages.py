@@ -334,3 +334,69 @@ def test_the_form_sets_colleagues_attending_and_they_see_it(member_client, tenan
     client = Client()
     client.force_login(colleague)
     assert "同行訪問の打合せ" in client.get(reverse("sales:my_day")).content.decode()
+
+
+def test_the_form_sets_customers_attending_and_keeps_them_on_edit(
+    member_client, tenant, member
+) -> None:
+    with tenant_context(tenant):
+        guest = make_contact(tenant, last_name="小野寺", first_name="誠")
+        other = make_contact(tenant, last_name="大河内", first_name="隆")
+    url = reverse("sales:activity_related_options")
+    options = member_client.get(
+        url,
+        {
+            "which": "attendee_contacts",
+            "attendee_contacts_search": "大河",
+            "attendee_contacts": [guest.pk],
+        },
+    ).content.decode()
+    assert f'<option value="{guest.pk}" selected>' in options
+    assert f'<option value="{other.pk}">' in options  # a match is offered, not chosen for you
+    response = member_client.post(
+        reverse("sales:activity_create"),
+        {
+            "kind": "visit",
+            "subject": "工場見学のご案内",
+            "date": today(tenant).isoformat(),
+            "time": "10:00",
+            "owner": member.pk,
+            "attendee_contacts": [guest.pk, other.pk],
+        },
+    )
+    assert response.status_code == 302
+    with tenant_context(tenant):
+        activity = Activity.objects.get(subject="工場見学のご案内")
+        assert sorted(activity.attendees.values_list("contact_id", flat=True)) == sorted(
+            [guest.pk, other.pk]
+        )
+    edit = member_client.get(
+        reverse("sales:activity_edit", kwargs={"activity_id": activity.pk})
+    ).content.decode()
+    assert f'<option value="{guest.pk}" selected>' in edit
+    detail = member_client.get(
+        reverse("sales:activity_detail", kwargs={"activity_id": activity.pk})
+    ).content.decode()
+    assert "小野寺" in detail and "大河内" in detail
+
+
+def test_another_tenants_contact_as_attendee_is_refused_and_nothing_saved(
+    member_client, tenant, other_tenant, member
+) -> None:
+    with tenant_context(other_tenant):
+        stranger = make_contact(other_tenant, last_name="他社", first_name="太郎")
+    response = member_client.post(
+        reverse("sales:activity_create"),
+        {
+            "kind": "visit",
+            "subject": "他社の人を招待",
+            "date": today(tenant).isoformat(),
+            "time": "10:00",
+            "owner": member.pk,
+            "attendee_contacts": [stranger.pk],
+        },
+    )
+    assert response.status_code == 400  # the form again, with the error on the field
+    assert response.context["form"].errors.get("attendee_contacts")
+    with tenant_context(tenant):
+        assert not Activity.objects.filter(subject="他社の人を招待").exists()
