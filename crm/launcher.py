@@ -224,6 +224,8 @@ def run() -> int:
     services = Services()
     port = os.environ.get("PORT", "8000")
     mail_port = os.environ.get("MAIL_SINK_PORT", "1025")
+    # Customers' mail to support arrives here (support.mail.smtpd; docs/support-mail.md).
+    inbound_port = os.environ.get("SUPPORT_SMTP_PORT", "2525")
     mail_dir = DATA / "mail"
     env = services.env(
         DEBUG=os.environ.get("DEBUG", "1"),
@@ -238,6 +240,7 @@ def run() -> int:
         subprocess.Popen(
             [PY, "-m", "crm.mailsink", "--port", mail_port, "--dir", str(mail_dir)], env=env
         ),
+        subprocess.Popen([PY, "-m", "support.mail.smtpd", "--port", inbound_port], env=env),
         subprocess.Popen(
             [
                 PY,
@@ -282,6 +285,7 @@ def run() -> int:
         "support@demo.example.jp"
     )
     log(f"sent mail: {url}dev/mail/   — Ctrl-C stops everything")
+    log(f"support inbox (SMTP): 127.0.0.1:{inbound_port}, e.g. to demo@inbound.localhost")
     stopping: list[int] = []
 
     def request_stop(signum: int, frame: object) -> None:
