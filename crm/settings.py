@@ -326,6 +326,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "sales.reports.tasks.remind_missing_reports_all_tenants",
         "schedule": 15 * 60.0,
     },
+    # Support: retry due rows of the mail outbox; SLA warnings and breaches.
+    "support-outbound-mail": {
+        "task": "support.mail.tasks.send_due_outbound_all_tenants",
+        "schedule": 60.0,
+    },
+    "support-sla-scan": {
+        "task": "support.sla.tasks.scan_all_tenants",
+        "schedule": 60.0,
+    },
 }
 
 # --- security headers -------------------------------------------------------------------
