@@ -41,3 +41,18 @@ def test_the_worker_runs_a_task_in_its_tenant(celery_worker, tenant) -> None:
     assert wait_until(logged)
     with tenant_context(tenant):
         assert Contact.objects.count() == 1
+
+
+def test_every_scheduled_task_exists() -> None:
+    """A typo in a beat entry would fail silently every minute in production."""
+    from django.conf import settings
+
+    from crm.celery import app
+
+    app.loader.import_default_modules()
+    missing = [
+        (key, entry["task"])
+        for key, entry in settings.CELERY_BEAT_SCHEDULE.items()
+        if entry["task"] not in app.tasks
+    ]
+    assert not missing
