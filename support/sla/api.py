@@ -102,10 +102,10 @@ class SlaPolicySerializer(serializers.ModelSerializer):
         choices=[("", "any"), *Priority.choices], required=False, allow_blank=True
     )
     category = serializers.PrimaryKeyRelatedField(
-        queryset=TicketCategory.objects.none(), required=False, allow_null=True
+        queryset=TicketCategory.all_tenants.none(), required=False, allow_null=True
     )
     calendar = serializers.PrimaryKeyRelatedField(
-        queryset=BusinessCalendar.objects.none(), required=False
+        queryset=BusinessCalendar.all_tenants.none(), required=False
     )
 
     class Meta:

@@ -65,7 +65,7 @@ class PolicyForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), required=False)
     category = forms.ModelChoiceField(
         label=_("Category"),
-        queryset=TicketCategory.objects.none(),
+        queryset=TicketCategory.all_tenants.none(),
         required=False,
         empty_label=_("Any category"),
     )
@@ -79,7 +79,7 @@ class PolicyForm(forms.Form):
         label=_("Warn before (minutes)"), min_value=0, initial=30
     )
     calendar = forms.ModelChoiceField(
-        label=_("Business calendar"), queryset=BusinessCalendar.objects.none(), empty_label=None
+        label=_("Business calendar"), queryset=BusinessCalendar.all_tenants.none(), empty_label=None
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     position = forms.IntegerField(label=_("Order"), min_value=0, initial=0)

@@ -778,3 +778,27 @@ def _ticket_url(ticket: Ticket) -> str:
         except NoReverseMatch:
             continue
     return ""
+
+
+@transaction.atomic
+def holidays_import_jp(*, tenant: Tenant, calendar: BusinessCalendar, year: int) -> int:
+    """Adds a year's Japanese public holidays to the calendar's own list (dates already
+    listed are skipped). Returns how many were added."""
+    import jpholiday
+
+    if calendar.tenant_id != tenant.pk:
+        raise ValueError("holidays_import_jp across tenants")
+    taken = set(
+        BusinessHoliday.objects.filter(
+            tenant=tenant, calendar=calendar, start_date__year=year
+        ).values_list("start_date", flat=True)
+    )
+    rows = [
+        BusinessHoliday(
+            tenant=tenant, calendar=calendar, name=str(name)[:100], start_date=day, end_date=day
+        )
+        for day, name in jpholiday.year_holidays(year)
+        if day not in taken
+    ]
+    BusinessHoliday.objects.bulk_create(rows)
+    return len(rows)

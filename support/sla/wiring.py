@@ -8,7 +8,7 @@ def register() -> None:
     from support.tickets.hooks import on_ticket_event
     from support.tickets.panels import register_ticket_panel
 
-    from . import selectors, services
+    from . import selectors, services, tasks  # noqa: F401  (Celery finds the tasks so)
 
     # Early (order 10): the other parts' listeners see the due times already set.
     on_ticket_event(services.on_ticket_event, order=10, key="support.sla")
