@@ -21,3 +21,4 @@ from .csat.models import CsatRequest  # noqa: F401,E402
 from .kb.models import Article, ArticleCategory, ArticleStatus, Deflection  # noqa: F401,E402
 from .sla import models as sla_models  # noqa: F401,E402
 from .mail.models import MailSettings, OutboundMail, OutboundStatus  # noqa: E402, F401
+from .replies.models import ReplyTemplate, SimilarTokenStat, TemplateScope, TicketTokens  # noqa: E402, F401

@@ -2,4 +2,24 @@
 
 
 def register() -> None:
-    pass
+    from support.tickets.hooks import on_ticket_event
+    from support.tickets.panels import register_ticket_panel
+
+    from . import panels, services
+
+    # Late in the order: after the ticket's own writes, inside the same transaction.
+    on_ticket_event(services.on_ticket_event, order=80, key="support.replies.similar_index")
+    register_ticket_panel(
+        key="reply_templates",
+        place="reply_tools",
+        template="support/replies/panels/reply_tools.html",
+        context=panels.reply_tools_context,
+        order=10,
+    )
+    register_ticket_panel(
+        key="similar_inquiries",
+        place="side",
+        template="support/replies/panels/similar.html",
+        context=panels.similar_context,
+        order=50,
+    )
