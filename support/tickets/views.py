@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -79,6 +79,12 @@ def queue(request: TenantRequest) -> HttpResponse:
         filters=filters,
         after=_int(request.GET.get("after")),
     )
+    timer_template = _sla_timer_template()
+    if timer_template:
+        # The SLA part's timers (business-hours aware), a fixed number of queries per page.
+        from support.sla.selectors import attach_timers
+
+        attach_timers(tenant=tenant, tickets=page.rows)
     counts = selectors.queue_counts(tenant=tenant, membership=request.membership)
     labels = selectors.view_labels()
     filter_query = filters.querystring()
@@ -111,7 +117,7 @@ def queue(request: TenantRequest) -> HttpResponse:
             "agents": agent_choices(tenant)[1:],
             "can_edit": _can_edit(request),
             "now": timezone.now(),
-            "sla_timer_template": _sla_timer_template(),
+            "sla_timer_template": timer_template,
             "count_cap": selectors.COUNT_CAP,
         },
     )
@@ -245,12 +251,30 @@ def _detail_context(request: TenantRequest, ticket: Any, **extra: Any) -> dict[s
         "held_by_other": holder is not None and holder.pk != request.user.pk,
         "custom_field_rows": display_rows(definitions, ticket.custom_fields),
         "edit_form": edit_form,
-        "panels": ticket_panels(tenant=tenant, membership=request.membership, ticket=ticket),
+        "panels": _rendered_panels(request, ticket),
         "can_edit": _can_edit(request),
         "reply_body": extra.pop("reply_body", ""),
         "reply_kind": extra.pop("reply_kind", MessageKind.REPLY),
         "reply_errors": extra.pop("reply_errors", []),
         **extra,
+    }
+
+
+def _rendered_panels(request: TenantRequest, ticket: Any) -> dict[str, list[dict[str, Any]]]:
+    """The registered panels per place, each rendered with its own context at the top level
+    (as the panel templates of the other parts expect) plus the ticket and the request."""
+    panels = ticket_panels(tenant=request.tenant, membership=request.membership, ticket=ticket)
+    return {
+        place: [
+            {
+                "key": panel["key"],
+                "html": render_to_string(
+                    panel["template"], {"ticket": ticket, **panel}, request=request
+                ),
+            }
+            for panel in entries
+        ]
+        for place, entries in panels.items()
     }
 
 
