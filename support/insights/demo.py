@@ -225,7 +225,7 @@ def seed_bulk_tickets(*, tenant: Tenant, count: int) -> int:
     # The row's shape, computed once per row in LATERAL steps: created time over the last
     # year in id order, then status by age, then the times that follow from it.
     source = f"""
-    FROM generate_series(0, %(count)s - 1) AS g(n)
+    FROM generate_series(0::bigint, %(count)s::bigint - 1) AS g(n)
     CROSS JOIN LATERAL (SELECT
         now() - interval '365 days'
           + (g.n + 0.5) * (interval '365 days' / %(count)s)
