@@ -205,7 +205,7 @@ def backlog(data: dict[str, Any]) -> dict[str, Any]:
                 "line",
                 _("Open inquiries at the end of each day"),
                 [d["day"] for d in days],
-                [{"label": _("Open"), "data": [d["open"] for d in days]}],
+                [{"label": _("Open inquiries"), "data": [d["open"] for d in days]}],
             )
         ],
         "tables": [

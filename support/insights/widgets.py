@@ -74,7 +74,7 @@ def support_backlog(ctx: WidgetContext) -> dict[str, Any]:
         "type": "line",
         "labels": [d["day"][5:] for d in days],
         "datasets": [
-            {"label": _("Open"), "data": [d["open"] for d in days], "kind": "line"},
+            {"label": _("Open inquiries"), "data": [d["open"] for d in days], "kind": "line"},
             {"label": _("Received"), "data": [d["received"] for d in days], "kind": "bar"},
             {"label": _("Resolved"), "data": [d["resolved"] for d in days], "kind": "bar"},
         ],
