@@ -163,3 +163,17 @@ def test_the_auto_acknowledgement_renders_only_the_allowed_merge_fields(tenant: 
     assert ack.subject == f"受付 #{ticket.number} 請求書の再発行について"
     assert ack.body.startswith("山田 様 {{ticket.requester_email}} {{ settings }}")
     assert ack.headers["Auto-Submitted"] == "auto-replied"
+
+
+@pytest.mark.django_db
+def test_the_ticket_page_shows_where_replies_go_and_how_they_fared(
+    member_client: Any, tenant: Any
+) -> None:
+    ticket = make_ticket(tenant)
+    make_message(tenant, ticket)
+    response = member_client.get(f"/support/tickets/{ticket.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="mail-panel"' in html and "customer@example.jp" in html
+    assert f"alpha+{ticket.mail_key}@" in html
+    assert 'data-status="pending"' in html
