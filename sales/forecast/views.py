@@ -5,6 +5,7 @@ and the role's scope through the selectors), call a service, render."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -67,18 +70,37 @@ def _who_choices(request: TenantRequest) -> list[tuple[str, str]]:
 
 
 def _cell_links(
-    query: selectors.ForecastQuery, month: dt.date | None, owner: str
+    query: selectors.ForecastQuery, month: dt.date | None, owner: str, base: str = ""
 ) -> dict[str, str]:
-    base = reverse("sales:forecast_deals")
-    links = {}
-    for figure in selectors.FIGURES:
-        params = {**query.params(), "figure": figure}
-        if month is not None:
-            params["month"] = f"{month:%Y-%m}"
-        if owner:
-            params["owner_row"] = owner
-        links[figure] = f"{base}?{urlencode(params)}"
-    return links
+    """The drill-down link of each figure of one cell. `base` is the URL with the query's
+    own parameters, built once per page (a page has hundreds of these links)."""
+    base = base or f"{reverse('sales:forecast_deals')}?{urlencode(query.params())}"
+    tail = ""
+    if month is not None:
+        tail += f"&month={month:%Y-%m}"
+    if owner:
+        tail += "&" + urlencode({"owner_row": owner})
+    return {figure: f"{base}&figure={figure}{tail}" for figure in selectors.FIGURES}
+
+
+def _yen(value: Any) -> str:
+    """As `floatformat:0|intcomma` (half up, thousands commas), without the template filters'
+    per-call cost: the forecast table formats several hundred figures."""
+    return f"{Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
+
+
+def _figure_cells(cell: Any, links: dict[str, str]) -> SafeString:
+    """The target, four linked figures and attainment of one row, as table cells."""
+    target = "—" if cell.target is None else _yen(cell.target)
+    attainment = "—" if cell.attainment is None else f"{cell.attainment} %"
+    figures = format_html_join(
+        "",
+        '<td class="text-end"><a href="{}" data-figure="{}">{}</a></td>',
+        ((links[f], f, _yen(getattr(cell, f))) for f in selectors.FIGURES),
+    )
+    return format_html(
+        '<td class="text-end">{}</td>{}<td class="text-end">{}</td>', target, figures, attainment
+    )
 
 
 @require_GET
@@ -86,18 +108,21 @@ def _cell_links(
 def forecast_page(request: TenantRequest) -> HttpResponse:
     query = _query(request)
     result = selectors.forecast(tenant=request.tenant, membership=request.membership, query=query)
-    # Flat rows, so the template renders each table with one loop (no include per row).
-    month_rows = [
-        {"label": f"{m:%Y-%m}", "testid": f"{m:%Y-%m}", "cell": c}
-        | {"links": _cell_links(query, m, "")}
+    base = f"{reverse('sales:forecast_deals')}?{urlencode(query.params())}"
+
+    def cells(cell: Any, month: dt.date | None, owner: str) -> SafeString:
+        return _figure_cells(cell, _cell_links(query, month, owner, base))
+
+    # Flat rows with their cells rendered here, so the template loops once per table.
+    month_rows: list[dict[str, Any]] = [
+        {"label": f"{m:%Y-%m}", "testid": f"{m:%Y-%m}", "cells": cells(c, m, "")}
         for m, c in zip(result.months, result.month_totals, strict=True)
     ]
     month_rows.append(
         {
             "label": _("Total"),
             "testid": "total",
-            "cell": result.total,
-            "links": _cell_links(query, None, ""),
+            "cells": cells(result.total, None, ""),
             "is_total": True,
         }
     )
@@ -107,8 +132,7 @@ def forecast_page(request: TenantRequest) -> HttpResponse:
             {
                 "owner": row.label if index == 0 else "",
                 "month": f"{m:%Y-%m}",
-                "cell": c,
-                "links": _cell_links(query, m, row.key),
+                "cells": cells(c, m, row.key),
             }
             for index, (m, c) in enumerate(zip(result.months, row.cells, strict=True))
         ]
@@ -117,8 +141,7 @@ def forecast_page(request: TenantRequest) -> HttpResponse:
                 "owner": "",
                 "hidden_owner": row.label,
                 "month": _("Total"),
-                "cell": row.total,
-                "links": _cell_links(query, None, row.key),
+                "cells": cells(row.total, None, row.key),
                 "is_total": True,
             }
         )
