@@ -99,9 +99,10 @@ def main(argv: list[str] | None = None) -> None:
     import django
 
     django.setup()
+    # aiosmtpd logs every SMTP command at INFO; keep its warnings and errors only.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     server = controller(host=args.host, port=args.port)
     server.start()
-    log.warning("support inbound SMTP on %s:%s", args.host, args.port)
     print(f"[crm] support inbound SMTP on {args.host}:{args.port}", flush=True)
     stop: list[int] = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))

@@ -8,10 +8,13 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from rest_framework.test import APIClient
 
 from crm.core.context import tenant_context
 from support.mail import services
+from support.mail.inbound import BAD_SENDER
 from support.tickets.models import Ticket, TicketMessage
 from tests.support.helpers import make_ticket
 from tests.support.mail_helpers import DOMAIN, build_mail
@@ -137,7 +140,9 @@ def test_the_400_speaks_the_callers_language(tenant: Any) -> None:
         HTTP_ACCEPT_LANGUAGE="ja",
     )
     assert response.status_code == 400
-    assert response.json()["error"]["message"] != ""
+    with translation.override("ja"):
+        expected = gettext(BAD_SENDER)
+    assert response.json()["error"]["message"] == expected
 
 
 def test_tenant_as_token_cannot_post_into_tenant_b(tenant: Any, other_tenant: Any) -> None:
