@@ -284,3 +284,15 @@ def test_a_mail_to_two_tenants_lands_in_each_separately(
         client.send_message(msg, to_addrs=[f"alpha@{DOMAIN}", f"beta@{DOMAIN}"])
     assert len(_tickets(tenant)) == 1
     assert len(_tickets(other_tenant)) == 1
+
+
+def test_the_same_mail_delivered_twice_at_once_is_one_message(
+    tenant: Any, inbound_smtp: Any
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    msg = build_mail(message_id="<race@example.jp>")
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(lambda _: smtp_send(inbound_smtp, msg), range(3)))
+    [ticket] = _tickets(tenant)
+    assert len(_messages(tenant, ticket)) == 1

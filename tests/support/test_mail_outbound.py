@@ -177,3 +177,32 @@ def test_the_ticket_page_shows_where_replies_go_and_how_they_fared(
     assert 'data-testid="mail-panel"' in html and "customer@example.jp" in html
     assert f"alpha+{ticket.mail_key}@" in html
     assert 'data-status="pending"' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_scan_through_the_worker_sends_a_due_retry(
+    tenant: Any, inbox: Any, celery_worker: Any
+) -> None:
+    from support.mail.tasks import send_due_outbound_all_tenants
+
+    ticket = make_ticket(tenant)
+    with tenant_context(tenant):
+        row = OutboundMail.objects.create(
+            tenant=tenant,
+            ticket=ticket,
+            kind="test",
+            to_address="retry@example.jp",
+            subject="再送",
+            body="本文",
+            message_id_header=f"<retry.{ticket.mail_key}@inbound.localhost>",
+            attempts=1,
+            last_error="SMTPServerDisconnected: earlier",
+            next_attempt_at=timezone.now() - dt.timedelta(seconds=1),
+        )
+    send_due_outbound_all_tenants.apply_async()
+    assert inbox.wait_for("retry@example.jp")["Subject"] == "再送"
+    with tenant_context(tenant):
+        sent = wait_until(
+            lambda: OutboundMail.objects.filter(pk=row.pk, status=OutboundStatus.SENT).first()
+        )
+    assert sent.attempts == 2 and sent.last_error == ""
