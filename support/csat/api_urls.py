@@ -1,5 +1,9 @@
 """API routes of support.csat under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api import CsatViewSet
+
+router = SimpleRouter()
+router.register("csat-surveys", CsatViewSet, basename="csat-survey")
+urlpatterns = router.urls

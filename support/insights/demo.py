@@ -14,7 +14,8 @@ urgent 5%), statuses by age (older than two weeks: resolved or closed but for a 
 still open; recent ones spread over new / open / pending / on hold / resolved), first
 replies within minutes to two days, resolutions within hours to a week, SLA due times
 by priority (first response 1/4/8/24 h, resolution 8/24/72/120 h) so some are missed,
-most on an existing contact. Demo tickets write no history rows, timeline entries or mail.
+most on an existing contact, and support.sla's outcome records (met / breached) for the
+targets that are decided. Demo tickets write no history rows, timeline entries or mail.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.db import connection, models, transaction
 
 from crm.core.models import Membership, Tenant
 from support.csat.models import CsatRequest
+from support.sla.models import SlaRecord
 from support.tickets.models import (
     SupportTeam,
     Ticket,
@@ -351,6 +353,29 @@ def seed_bulk_tickets(*, tenant: Tenant, count: int) -> int:
             ),
             {**span, "replies": list(REPLIES)},
         )
+        # support.sla's outcome records, as its clock would have written them.
+        for target, done, due in (
+            ("first_response", "t.first_response_at", "t.first_response_due_at"),
+            ("resolution", "t.resolved_at", "t.resolution_due_at"),
+        ):
+            met = f"({done} IS NOT NULL AND {done} <= {due})"
+            cursor.execute(
+                insert_sql(
+                    SlaRecord,
+                    {
+                        "tenant_id": "t.tenant_id",
+                        "ticket_id": "t.id",
+                        "target": f"'{target}'",
+                        "outcome": f"CASE WHEN {met} THEN 'met' ELSE 'breached' END",
+                        "due_at": due,
+                        "met_at": done,
+                        "breached_at": f"CASE WHEN {met} THEN NULL ELSE {due} END",
+                        "recorded_at": f"CASE WHEN {met} THEN {done} ELSE {due} END",
+                    },
+                    where + f" AND {due} IS NOT NULL AND ({done} IS NOT NULL OR {due} < now())",
+                ),
+                span,
+            )
         x = "((t.number * 2654435761 + %(salt)s) %% 1000)"
         cursor.execute(
             insert_sql(

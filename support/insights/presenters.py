@@ -189,7 +189,10 @@ def sla(data: dict[str, Any]) -> dict[str, Any]:
         ],
         "empty": ""
         if any(fr[k] or res[k] for k in ("met", "missed", "running"))
-        else _("No inquiry in this period has an SLA target. Set up SLA policies in the settings."),
+        else _(
+            "No SLA target fell due in this period. "
+            "Set up SLA policies in the settings if there are none."
+        ),
     }
 
 

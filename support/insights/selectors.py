@@ -6,9 +6,9 @@ Which tickets each section counts (docs/support-csat-and-analytics.md says it fo
 - response times: first response over tickets whose first reply was in the period,
   resolution over tickets resolved in the period; wall-clock hours (created → first
   reply / resolution), median and p90 with percentile_cont;
-- SLA attainment: tickets received in the period that have the target (the due column):
-  met = answered/resolved by the due time, missed = later or still open past it; tickets
-  still running inside their target are "running" and not in the rate;
+- SLA attainment: support.sla's records of targets due in the period (met / breached, as
+  support.sla.selectors.sla_attainment counts them; a breach met later stays a breach);
+  targets due in the period still running inside their time are "running", not in the rate;
 - backlog: open tickets at the end of each day = received before the day's end − resolved
   before the day's end (a reopened ticket counts as open again from its reopening, since
   reopening clears resolved_at);
@@ -290,43 +290,53 @@ def times(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
 
 
 def sla(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
-    """Attainment from the ticket's own due columns (support.sla writes them)."""
+    """Attainment from support.sla's records (one per ticket and target, written when its
+    outcome is known), counted as support.sla.selectors.sla_attainment counts them —
+    targets due in the period, met / breached, a breach stays a breach if met later — with
+    this page's channel, category and team filters, which that selector does not take.
+    "running": targets due in the period not decided yet (still inside their time)."""
     q = _Query(tenant, filters)
-    (row,) = q.rows(
+    rows = q.rows(
         """
-        SELECT
-          count(*) FILTER (WHERE first_response_due_at IS NOT NULL
-                           AND first_response_at <= first_response_due_at),
-          count(*) FILTER (WHERE first_response_due_at IS NOT NULL
-                           AND (first_response_at > first_response_due_at
-                                OR (first_response_at IS NULL
-                                    AND first_response_due_at < %(now)s))),
-          count(*) FILTER (WHERE first_response_due_at IS NOT NULL AND first_response_at IS NULL
-                           AND first_response_due_at >= %(now)s),
-          count(*) FILTER (WHERE resolution_due_at IS NOT NULL
-                           AND resolved_at <= resolution_due_at),
-          count(*) FILTER (WHERE resolution_due_at IS NOT NULL
-                           AND (resolved_at > resolution_due_at
-                                OR (resolved_at IS NULL AND resolution_due_at < %(now)s))),
-          count(*) FILTER (WHERE resolution_due_at IS NOT NULL AND resolved_at IS NULL
-                           AND resolution_due_at >= %(now)s)
-        FROM support_ticket t
-        WHERE {where} AND t.created_at >= %(start)s AND t.created_at < %(end)s
+        SELECT r.target,
+          count(*) FILTER (WHERE r.outcome = 'met'),
+          count(*) FILTER (WHERE r.outcome = 'breached')
+        FROM support_slarecord r JOIN support_ticket t ON t.id = r.ticket_id
+        WHERE r.tenant_id = %(t)s AND {where}
+          AND r.due_at >= %(start)s AND r.due_at < %(end)s
+        GROUP BY r.target
         """
     )
+    (running,) = q.rows(
+        """
+        SELECT
+          count(*) FILTER (WHERE t.first_response_at IS NULL
+                           AND t.first_response_due_at >= %(start)s
+                           AND t.first_response_due_at < %(end)s
+                           AND t.first_response_due_at >= %(now)s),
+          count(*) FILTER (WHERE t.resolved_at IS NULL
+                           AND t.resolution_due_at >= %(start)s
+                           AND t.resolution_due_at < %(end)s
+                           AND t.resolution_due_at >= %(now)s)
+        FROM support_ticket t
+        WHERE {where} AND t.status = ANY(%(active)s)
+        """
+    )
+    found = {r[0]: (int(r[1]), int(r[2])) for r in rows}
 
-    def part(met: int, missed: int, running: int) -> dict[str, Any]:
+    def part(target: str, still_running: int) -> dict[str, Any]:
+        met, missed = found.get(target, (0, 0))
         decided = met + missed
         return {
             "met": met,
             "missed": missed,
-            "running": running,
+            "running": int(still_running),
             "rate": round(100.0 * met / decided, 1) if decided else None,
         }
 
     return {
-        "first_response": part(*[int(v) for v in row[0:3]]),
-        "resolution": part(*[int(v) for v in row[3:6]]),
+        "first_response": part("first_response", running[0]),
+        "resolution": part("resolution", running[1]),
     }
 
 

@@ -32,6 +32,15 @@ def build(tenant: Any, ns: Any) -> None:
         token = made[1]
     services.csat_submit(tenant=tenant, token=token, rating=2, comment=f"{MARKER} 遅い")
     ns.csat_token = token
+    ns.csat_request = CsatRequestModel().objects.get(tenant=tenant, ticket=ticket)
 
 
-ROUTES: dict = {}
+def CsatRequestModel() -> Any:  # noqa: N802 - the model class, imported late
+    from support.csat.models import CsatRequest
+
+    return CsatRequest
+
+
+ROUTES = {
+    "csat-survey-detail": lambda ns: {"pk": ns.csat_request.pk},
+}

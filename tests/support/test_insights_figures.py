@@ -184,10 +184,60 @@ def test_median_and_p90_of_first_response_and_resolution(tenant: Any, data: Any)
     assert times["basis"] == "wall_clock_hours"
 
 
+def record(tenant: Any, ticket: Ticket, target: str, outcome: str, due: dt.datetime) -> None:
+    from support.sla.models import SlaRecord
+
+    with tenant_context(tenant):
+        SlaRecord.objects.filter(tenant=tenant, ticket=ticket, target=target).delete()
+        SlaRecord.objects.create(
+            tenant=tenant, ticket=ticket, target=target, outcome=outcome, due_at=due
+        )
+
+
 def test_sla_attainment(tenant: Any, data: Any) -> None:
+    t = data["t"]
+    with tenant_context(tenant):
+        from support.sla.models import SlaRecord
+
+        SlaRecord.objects.filter(tenant=tenant).delete()  # the SLA part's own, due now
+    record(tenant, t[1], "first_response", "met", at(1, 12))
+    record(tenant, t[1], "resolution", "breached", at(1, 13))
+    record(tenant, t[2], "first_response", "breached", at(1, 13))
+    record(tenant, t[2], "resolution", "met", at(5, 0))
+    record(tenant, t[3], "first_response", "breached", at(2, 18))
+    record(tenant, t[5], "resolution", "met", at(6, 0))  # due after the period: not counted
     sla = run(tenant, "sla")
-    assert sla["first_response"] == {"met": 1, "missed": 2, "running": 1, "rate": 33.3}
-    assert sla["resolution"] == {"met": 1, "missed": 1, "running": 1, "rate": 50.0}
+    assert sla["first_response"] == {"met": 1, "missed": 2, "running": 0, "rate": 33.3}
+    assert sla["resolution"] == {"met": 1, "missed": 1, "running": 0, "rate": 50.0}
+    assert run(tenant, "sla", channel="web")["first_response"]["missed"] == 1
+    # The same count as the SLA part's own selector.
+    from support.sla.selectors import sla_attainment
+
+    with tenant_context(tenant):
+        theirs = sla_attainment(
+            tenant=tenant, start=at(1, 0), end=dt.datetime(2026, 11, 6, tzinfo=JST)
+        )
+    assert {r["target"]: (r["met"], r["breached"], r["attainment"]) for r in theirs} == {
+        "first_response": (1, 2, 33.3),
+        "resolution": (1, 1, 50.0),
+    }
+
+
+def test_sla_targets_still_inside_their_time_are_running(tenant: Any) -> None:
+    ticket = make_ticket(tenant)
+    put(
+        tenant,
+        ticket,
+        status=Status.OPEN,
+        first_response_at=None,
+        first_response_due_at=timezone.now() + dt.timedelta(minutes=5),
+    )
+    with tenant_context(tenant):
+        today = selectors.tenant_today(tenant)
+        filters = InsightsFilters(start=today, end=today + dt.timedelta(days=1))
+        sla = selectors.sla(tenant=tenant, filters=filters)
+    assert sla["first_response"]["running"] == 1
+    assert sla["first_response"]["rate"] is None
 
 
 def test_backlog_is_open_at_the_end_of_each_day(tenant: Any, data: Any) -> None:
