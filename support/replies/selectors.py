@@ -24,6 +24,7 @@ SIMILAR_LIMIT = 5
 # and at most this many are scored, so a ticket full of common words costs the same.
 RARE_TOKENS = 12
 CANDIDATES = 400
+POSTINGS_BUDGET = 20_000
 
 
 def visible_templates(*, tenant: Tenant, user: Any) -> QuerySet[ReplyTemplate]:
@@ -140,9 +141,10 @@ def similar_ticket_ids(
     """[(ticket id, score)] of resolved/closed tickets sharing the most (rare) tokens.
 
     Two queries whatever the size: the tokens' document frequencies (one index probe per
-    token), then candidates by `&&` on the GIN index over the rarest RARE_TOKENS only,
-    at most CANDIDATES of them, ranked by the sum of shared tokens' idf = ln(1 + N/df)
-    over sqrt(|A|·|B|) (a cosine over sets, weighted by rarity)."""
+    token), then candidates by `&&` on the GIN index over the rarest RARE_TOKENS only (fewer
+    when their document counts pass POSTINGS_BUDGET), at most CANDIDATES of them, ranked
+    by the sum of shared tokens' idf = ln(1 + N/df) over sqrt(|A|·|B|) (a cosine over
+    sets, weighted by rarity)."""
     if not tokens:
         return []
     stats = dict(
@@ -154,7 +156,15 @@ def similar_ticket_ids(
     known = sorted((df, tok) for tok, df in stats.items() if df > 0)
     if not docs or not known:
         return []
-    rare = [tok for _df, tok in known[:RARE_TOKENS]]
+    # The rarest tokens, while their postings stay within the budget (at least one): a
+    # ticket made only of common words reads a bounded part of the GIN index.
+    rare: list[str] = []
+    postings = 0
+    for df, tok in known[:RARE_TOKENS]:
+        if rare and postings + df > POSTINGS_BUDGET:
+            break
+        rare.append(tok)
+        postings += df
     weights = {tok: math.log(1 + docs / df) for df, tok in known}
     with connection.cursor() as cursor:
         cursor.execute(

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from crm.core import context
 from crm.core.models import Tenant
 from crm.core.services.audit import audit_record, diff, snapshot
 from support.tickets.models import DONE_STATUSES, Ticket, TicketCategory
@@ -245,7 +246,9 @@ def on_ticket_event(
     if event == "created" or (
         event == "changed" and changes and ({"status", "subject"} & set(changes))
     ):
-        similar_index_ticket(tenant=ticket.tenant, ticket=ticket)
+        active = context.current_tenant()
+        tenant = active if active is not None and active.pk == ticket.tenant_id else ticket.tenant
+        similar_index_ticket(tenant=tenant, ticket=ticket)
 
 
 def similar_rebuild(*, tenant: Tenant, batch: int = 5000) -> int:
