@@ -271,3 +271,24 @@ def test_api_read_only_key_cannot_write(tenant):
     c.credentials(HTTP_AUTHORIZATION=f"Bearer {make_api_key(tenant, Role.SALES)}")
     response = c.post("/api/v1/reply-templates/", {"name": "x", "body": "x"}, format="json")
     assert response.status_code == 403
+
+
+def test_another_tenants_templates_and_tickets_are_404(
+    tenant, member, outsider_client, other_api_client
+):
+    t = _template(tenant, member, name="alpha secret")
+    ticket = make_ticket(tenant)
+    for url in (
+        reverse("support:template_edit", args=[t.pk]),
+        reverse("support:template_delete", args=[t.pk]),
+        reverse("support:template_render", args=[t.pk, ticket.pk]),
+    ):
+        assert outsider_client.get(url).status_code == 404
+    assert (
+        "alpha secret" not in outsider_client.get(reverse("support:template_list")).content.decode()
+    )
+    assert other_api_client.get(f"/api/v1/reply-templates/{t.pk}/").status_code == 404
+    assert other_api_client.delete(f"/api/v1/reply-templates/{t.pk}/").status_code == 404
+    assert other_api_client.get("/api/v1/reply-templates/").json()["results"] == []
+    with tenant_context(tenant):
+        assert ReplyTemplate.objects.filter(pk=t.pk).exists()
