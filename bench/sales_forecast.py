@@ -273,7 +273,7 @@ def main() -> None:
         finally:
             import importlib
 
-            indexes = importlib.import_module("sales.migrations.0006_forecast")
+            indexes = importlib.import_module("sales.migrations.0009_forecast_index_ids")
             with connection.cursor() as cursor:
                 cursor.execute(indexes.OPEN_INDEX)
                 cursor.execute(indexes.CLOSED_INDEX)

@@ -656,8 +656,9 @@ def drill_down(
     before: int | None = None,
     limit: int = DRILL_PAGE,
 ) -> DrillDown:
-    """One page of the deals (newest first, keyset on id) and the figure's total, in two
-    queries whatever the number of deals."""
+    """One page of the deals (newest first, keyset on id) and the figure's total, in three
+    queries whatever the number of deals: the total, the page's ids (from the covering
+    forecast indexes alone), then those deals with their stage, owner and company."""
     qs = drill_down_queryset(
         tenant=tenant,
         membership=membership,
@@ -673,12 +674,17 @@ def drill_down(
         count=Count("id"),
         not_converted=Count("id", filter=~jpy),
     )
-    page_qs = qs.select_related("stage", "owner", "company").order_by("-id")
+    ids_qs = qs.order_by("-id")
     if before is not None:
-        page_qs = page_qs.filter(id__lt=before)
-    deals = list(page_qs[: limit + 1])
-    has_more = len(deals) > limit
-    deals = deals[:limit]
+        ids_qs = ids_qs.filter(id__lt=before)
+    ids = list(ids_qs.values_list("id", flat=True)[: limit + 1])
+    has_more = len(ids) > limit
+    ids = ids[:limit]
+    deals = (
+        list(qs.filter(id__in=ids).select_related("stage", "owner", "company").order_by("-id"))
+        if ids
+        else []
+    )
     return DrillDown(
         figure=figure,
         month=month,
