@@ -38,8 +38,14 @@
       }
     };
     window.setInterval(beat, BEAT_MS);
+    // A form posted from this page (reply, note, edit) comes back to the same ticket: keep
+    // the lock then, or the release could land after the next page has taken it again.
+    let staying = false;
+    page.addEventListener("submit", (event) => {
+      if (!event.defaultPrevented) staying = true; // not when "Take over?" was cancelled
+    });
     window.addEventListener("pagehide", () => {
-      if (page.dataset.held !== "1") return;
+      if (staying || page.dataset.held !== "1") return;
       const data = new FormData();
       data.append("action", "release");
       data.append("csrfmiddlewaretoken", csrfToken());

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
@@ -469,6 +470,11 @@ def _present_events(*, tenant: Tenant, events: list[TicketEvent]) -> list[Ticket
         "priority": dict(Priority.choices),
     }
     for event in events:
+        try:
+            field_label = str(Ticket._meta.get_field(event.field).verbose_name)
+        except FieldDoesNotExist:  # not a ticket field (or none): show what was recorded
+            field_label = event.field
+        event.field_label = field_label  # type: ignore[attr-defined]
         lookup = names.get(event.field) or labels.get(event.field) or {}
         event.old_text = lookup.get(event.old_value, event.old_value)  # type: ignore[attr-defined]
         event.new_text = lookup.get(event.new_value, event.new_value)  # type: ignore[attr-defined]
