@@ -63,6 +63,8 @@ class CsatRequest(TenantOwned):
             ),
         ]
         indexes = [
+            # The analytics: requests sent in a period (response rate), rated in a period.
+            models.Index(fields=["tenant", "created_at"], name="csat_created"),
             models.Index(
                 fields=["tenant", "rated_at"],
                 name="csat_rated",

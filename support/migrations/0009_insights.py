@@ -3,7 +3,7 @@
 # table, whose model state stays the tickets part's (makemigrations sees no change).
 # Only btree range conditions on (tenant_id, <time>): usable under RLS (docs/architecture.md).
 
-from django.db import migrations
+from django.db import migrations, models
 
 ACTIVE = "('new', 'open', 'pending', 'on_hold')"
 
@@ -27,9 +27,15 @@ class Migration(migrations.Migration):
     dependencies = [("support", "0008_csat")]
 
     operations = [
-        migrations.RunSQL(
-            sql=f"CREATE INDEX IF NOT EXISTS {name} ON support_ticket {definition}",
-            reverse_sql=f"DROP INDEX IF EXISTS {name}",
-        )
-        for name, definition in INDEXES.items()
+        *(
+            migrations.RunSQL(
+                sql=f"CREATE INDEX IF NOT EXISTS {name} ON support_ticket {definition}",
+                reverse_sql=f"DROP INDEX IF EXISTS {name}",
+            )
+            for name, definition in INDEXES.items()
+        ),
+        migrations.AddIndex(
+            model_name="csatrequest",
+            index=models.Index(fields=["tenant", "created_at"], name="csat_created"),
+        ),
     ]
