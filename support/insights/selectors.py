@@ -223,11 +223,8 @@ def volume(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
     )
     per_day = {r[0]: int(r[3]) for r in groups if r[4] == 0b011}
     days = (filters.end - filters.start).days + 1
-    by_day = [
-        {"day": (filters.start + dt.timedelta(days=i)).isoformat(), "count": 0} for i in range(days)
-    ]
-    for row in by_day:
-        row["count"] = per_day.get(dt.date.fromisoformat(row["day"]), 0)
+    dates = [filters.start + dt.timedelta(days=i) for i in range(days)]
+    by_day = [{"day": d.isoformat(), "count": per_day.get(d, 0)} for d in dates]
     labels = dict(Channel.choices)
     channels = sorted(
         (
