@@ -1,6 +1,6 @@
 """The two ticket panels of support.replies: the template picker above the reply editor and
 the similar past inquiries in the side column. Each context runs a fixed number of queries
-(picker: one; similar: four)."""
+(picker: one; similar: none, its list is fetched after the page loads, four queries)."""
 
 from __future__ import annotations
 
@@ -28,4 +28,6 @@ def reply_tools_context(*, tenant: Tenant, membership: Membership, ticket: Any) 
 
 
 def similar_context(*, tenant: Tenant, membership: Membership, ticket: Any) -> dict[str, Any]:
-    return {"similar": selectors.similar_tickets(tenant=tenant, ticket=ticket), "ticket": ticket}
+    """No query here: the list loads after the page (htmx, `support:ticket_similar`), so the
+    ticket page's own time does not include the similarity search."""
+    return {"ticket": ticket}

@@ -15,4 +15,5 @@ urlpatterns = [
         views.template_render,
         name="template_render",
     ),
+    path("tickets/<int:ticket_id>/similar/", views.ticket_similar, name="ticket_similar"),
 ]

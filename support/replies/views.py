@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -108,8 +109,6 @@ def _save(request: TenantRequest, template: ReplyTemplate | None) -> HttpRespons
 
 
 def _list_url() -> str:
-    from django.urls import reverse
-
     return reverse("support:template_list")
 
 
@@ -192,3 +191,15 @@ def template_render(request: TenantRequest, template_id: int, ticket_id: int) ->
         count_use=request.GET.get("use") == "1",
     )
     return JsonResponse({"text": text})
+
+
+@require_GET
+@require_perm("support.view")
+def ticket_similar(request: TenantRequest, ticket_id: int) -> HttpResponse:
+    """The similar-inquiries list of the ticket page's side panel (loaded by htmx)."""
+    ticket = selectors.ticket_get(tenant=request.tenant, ticket_id=ticket_id)
+    return render(
+        request,
+        "support/replies/partials/similar_list.html",
+        {"similar": selectors.similar_tickets(tenant=request.tenant, ticket=ticket)},
+    )

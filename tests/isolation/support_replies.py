@@ -45,6 +45,7 @@ ROUTES = {
         "template_id": ns.reply_template.pk,
         "ticket_id": ns.reply_ticket.pk,
     },
+    "support:ticket_similar": lambda ns: {"ticket_id": ns.reply_ticket.pk},
     "reply-template-detail": lambda ns: {"pk": ns.reply_template.pk},
     "reply-template-render": lambda ns: {"pk": ns.reply_template.pk},
     "ticket-similar": lambda ns: {"ticket_id": ns.reply_ticket.pk},
