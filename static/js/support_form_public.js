@@ -22,7 +22,7 @@
       var q = Array.prototype.map.call(inputs, function (el) { return el.value; }).join(" ").trim();
       if (q.length < 2 || q === last) return;
       last = q;
-      var params = new URLSearchParams({ q: q.slice(0, 200), lang: form.dataset.lang || "" });
+      var params = new URLSearchParams({ q: q.slice(0, 400), lang: form.dataset.lang || "", source: "form" });
       fetch(url + "?" + params.toString(), { headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : { results: [] }; })
         .then(function (data) {

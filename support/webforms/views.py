@@ -337,7 +337,7 @@ def public_form(request: HttpRequest, tenant_slug: str, key: str) -> HttpRespons
                 "consent_errors": errors.get(services.CONSENT, []),
                 "consent_checked": bool(request.POST.get(services.CONSENT)),
                 "notice": notice,
-                "token": services.form_token(form=form),
+                "token": _token_for(form, request),
                 "honeypot": services.HONEYPOT,
                 "token_name": services.TOKEN,
                 "consent_name": services.CONSENT,
@@ -347,6 +347,15 @@ def public_form(request: HttpRequest, tenant_slug: str, key: str) -> HttpRespons
             return _public_page(
                 request, "support/webforms/public_form.html", ctx, status=400 if errors else 200
             )
+
+
+def _token_for(form: InquiryForm, request: HttpRequest) -> str:
+    """A re-shown form keeps the token of the first page view (the time since then is what
+    tells a person from a robot); a new page view, or a bad token, gets a fresh one."""
+    posted = str(request.POST.get(services.TOKEN) or "")
+    if posted and services.token_age(form=form, token=posted) is not None:
+        return posted
+    return services.form_token(form=form)
 
 
 def _thanks_url(form: InquiryForm, receipt: str) -> str:

@@ -1,0 +1,154 @@
+"""Issue 5, web forms: an admin builds an inquiry form in the browser (adds fields from the
+palette, configures them in the side panel, reorders by drag and by the arrow buttons,
+meets a validation message, removes and undoes, publishes, copies the public URL); a
+customer on a phone opens the form, forgets the consent, fixes it and submits; the inquiry
+is in the queue."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from crm.core.context import tenant_context
+from support.tickets.models import Ticket
+from support.webforms.models import FormField, FormSubmission, InquiryForm
+from tests.e2e.conftest import login
+from tests.factories import PASSWORD
+
+from ..support.kb_helpers import make_article
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _labels(page: Page) -> list[str]:
+    return [
+        t.strip().rstrip("*").strip() for t in page.get_by_test_id("field-label").all_inner_texts()
+    ]
+
+
+def test_an_admin_builds_and_publishes_a_form_and_a_customer_submits_it_on_a_phone(
+    live_server, browser: Browser, page: Page, tenant, member, settings
+) -> None:
+    settings.SUPPORT_FORM_MIN_SECONDS = 1
+    make_article(
+        tenant,
+        title_ja="電源が入らないときは",
+        body_ja="<p>電源ボタンを10秒長押ししてください。</p>",
+    )
+    base = live_server.url
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    login(page, base, member.email, PASSWORD)
+    expect(page).to_have_url(re.compile(r"/$"))
+
+    # the empty list says what to do; create a form
+    page.goto(f"{base}/support/forms/")
+    expect(page.get_by_test_id("forms-empty")).to_be_visible()
+    page.fill("#id_name", "製品お問い合わせ")
+    page.get_by_test_id("form-create-submit").click()
+    expect(page.get_by_test_id("field-list")).to_be_visible()
+    expect(page.get_by_test_id("field-item")).to_have_count(4)  # the starter fields
+
+    # add a phone field from the palette and configure it in the side panel
+    page.get_by_test_id("field-item").nth(1).click()  # after the e-mail field
+    page.get_by_test_id("palette-phone").click()
+    expect(page.get_by_test_id("field-item")).to_have_count(5)
+    page.get_by_test_id("panel-label").fill("電話番号")
+    page.get_by_test_id("panel-mapping").select_option("contact.phone")
+    expect(page.get_by_test_id("preview")).to_contain_text("電話番号")
+
+    # a drop-down at the end, first without choices
+    page.get_by_test_id("field-item").last.click()
+    page.get_by_test_id("palette-select").click()
+    page.get_by_test_id("panel-label").fill("ご用件")
+    page.get_by_test_id("builder-save").click()
+    expect(page.get_by_test_id("builder-errors")).to_be_visible()
+    expect(page.get_by_test_id("builder-error")).to_have_count(1)
+    with tenant_context(tenant):
+        form = InquiryForm.objects.get()
+        assert FormField.objects.filter(form=form).count() == 4  # nothing saved half-way
+    page.get_by_test_id("panel-choices").fill("製品について\n請求について")
+
+    # reorder: the drop-down up one with the arrow button (keyboard), then drag it to the top
+    item = page.get_by_test_id("field-item").last
+    item.get_by_test_id("field-up").click()
+    assert _labels(page)[-2] == "ご用件"
+    expect(page.get_by_test_id("field-item").nth(4).get_by_test_id("field-up")).to_be_focused()
+    page.keyboard.press("Enter")  # the focused ↑ moves it once more
+    assert _labels(page)[3] == "ご用件"
+    page.get_by_test_id("field-item").nth(3).drag_to(page.get_by_test_id("field-item").first)
+    assert _labels(page)[0] == "ご用件"
+
+    # remove with undo
+    page.get_by_test_id("field-item").first.get_by_test_id("field-remove").click()
+    expect(page.get_by_test_id("field-item")).to_have_count(5)
+    expect(page.get_by_test_id("undo-bar")).to_be_visible()
+    page.get_by_test_id("undo").click()
+    expect(page.get_by_test_id("field-item")).to_have_count(6)
+    assert _labels(page)[0] == "ご用件"
+
+    page.get_by_test_id("builder-save").click()
+    expect(page.get_by_test_id("save-status")).to_have_attribute("data-state", "saved")
+    expect(page.get_by_test_id("builder-errors")).to_be_hidden()
+
+    # publish, then copy the public URL
+    page.get_by_test_id("publish").click()
+    expect(page.get_by_test_id("form-status")).to_have_attribute("data-status", "published")
+    page.get_by_test_id("tab-share").click()
+    public_url = page.get_by_test_id("public-url").input_value()
+    assert re.search(r"/portal/alpha/forms/[a-z0-9]+/$", public_url)
+    page.get_by_test_id("copy-url").click()
+    expect(page.get_by_test_id("copy-status")).not_to_be_empty()
+    assert page.evaluate("navigator.clipboard.readText()") == public_url
+    expect(page.get_by_test_id("embed-script")).to_have_value(re.compile("support_form_embed"))
+
+    with tenant_context(tenant):
+        fields = {f.mapping or f.label: f.key for f in FormField.objects.filter(form=form)}
+
+    # the customer, on a phone
+    phone_ctx = browser.new_context(
+        locale="ja-JP",
+        timezone_id="Asia/Tokyo",
+        viewport={"width": 375, "height": 812},
+        is_mobile=True,
+        has_touch=True,
+    )
+    phone_ctx.set_default_timeout(15_000)
+    phone = phone_ctx.new_page()
+    try:
+        phone.goto(public_url)
+        expect(phone.get_by_test_id("public-form")).to_be_visible()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+        phone.locator(f"#id_{fields['ご用件']}").select_option("製品について")
+        phone.locator(f"#id_{fields['contact.full_name']}").fill("佐藤 花子")
+        phone.locator(f"#id_{fields['contact.email']}").fill("hanako@example.jp")
+        phone.locator(f"#id_{fields['contact.phone']}").fill("090-1234-5678")
+        phone.locator(f"#id_{fields['ticket.subject']}").fill("<b>電源が入りません</b>")
+        phone.locator(f"#id_{fields['ticket.body']}").fill("昨日届いた製品の電源が入りません。")
+        # the FAQ suggests an article before the customer sends
+        expect(phone.get_by_test_id("suggestions")).to_be_visible()
+        expect(phone.get_by_test_id("suggestions")).to_contain_text("電源が入らないときは")
+        phone.get_by_test_id("public-submit").tap()
+        expect(phone.get_by_test_id("error-consent")).to_be_visible()  # consent forgotten
+        expect(phone.locator(f"#id_{fields['ticket.body']}")).to_have_value(
+            "昨日届いた製品の電源が入りません。"
+        )
+        phone.locator("#id_consent").check()
+        phone.get_by_test_id("public-submit").tap()
+        expect(phone.get_by_test_id("thanks")).to_be_visible()
+        receipt = phone.get_by_test_id("receipt").inner_text()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    finally:
+        phone_ctx.close()
+
+    with tenant_context(tenant):
+        ticket = Ticket.objects.select_related("contact").get()
+        submission = FormSubmission.objects.get()
+    assert ticket.channel == "web" and receipt == f"#{ticket.number}"
+    assert submission.ticket_id == ticket.pk and ticket.contact.email == "hanako@example.jp"
+    assert "ご用件: 製品について" in ticket.body
+
+    # the inquiry is in the agents' queue, its subject shown as text
+    page.goto(f"{base}/support/")
+    expect(page.locator("body")).to_contain_text("<b>電源が入りません</b>")
