@@ -267,6 +267,13 @@ def ticket_update(*, tenant: Tenant, ticket: Ticket, actor: Any = None, **fields
             setattr(ticket, field, value)
     if not changes:
         return ticket
+    new_category = changes.get("category", (None, None))[1]
+    if new_category is not None and not new_category.is_active:
+        # Only when a person moves the ticket to it: tickets already there (and web forms
+        # mapped to it) keep working.
+        raise ValidationError(
+            {"category": [_("This category is deactivated; choose another one.")]}
+        )
     update = [*changes, "updated_at"]
     if "contact" in changes:
         ticket.company_id = getattr(ticket.contact, "company_id", None)
@@ -367,8 +374,6 @@ def validate_fields(*, tenant: Tenant, fields: dict[str, Any]) -> dict[str, Any]
         value = out.get(name)
         if value is not None and getattr(value, "tenant_id", None) != tenant.pk:
             errors[name] = [_("Choose one of this account's records.")]
-    if out.get("category") is not None and not out["category"].is_active:
-        errors["category"] = [_("This category is deactivated; choose another one.")]
     assignee = out.get("assignee")
     if assignee is not None and not (
         Membership.objects.filter(tenant=tenant, user_id=assignee.pk, is_active=True).exists()

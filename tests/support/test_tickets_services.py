@@ -239,3 +239,25 @@ def test_teams_refuse_duplicates_and_outsiders(tenant: Any, outsider: Any) -> No
         with pytest.raises(ValidationError):
             services.team_member_add(tenant=tenant, team=team, user=outsider)
         assert connection.in_atomic_block  # the test's transaction, still usable
+
+
+def test_a_deactivated_category_cannot_be_chosen_but_keeps_its_tickets(
+    tenant: Any, member: Any
+) -> None:
+    old = make_category(tenant, "旧カテゴリ")
+    kept = make_ticket(tenant, category=old)
+    other = make_ticket(tenant)
+    with tenant_context(tenant):
+        services.category_update(tenant=tenant, category=old, is_active=False)
+        old.refresh_from_db()
+        with pytest.raises(ValidationError) as error:
+            services.ticket_update(tenant=tenant, ticket=other, actor=member, category=old)
+        assert "category" in error.value.message_dict
+        # the ticket already there can still change other fields
+        services.ticket_update(
+            tenant=tenant, ticket=kept, actor=member, category=old, priority="high"
+        )
+        kept.refresh_from_db()
+        assert kept.category_id == old.pk and kept.priority == "high"
+    # a web form mapped to it still opens tickets
+    assert make_ticket(tenant, category=old).category_id == old.pk
