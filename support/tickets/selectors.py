@@ -471,7 +471,8 @@ def _present_events(*, tenant: Tenant, events: list[TicketEvent]) -> list[Ticket
     }
     for event in events:
         try:
-            field_label = str(Ticket._meta.get_field(event.field).verbose_name)
+            model_field = Ticket._meta.get_field(event.field)
+            field_label = str(getattr(model_field, "verbose_name", event.field))
         except FieldDoesNotExist:  # not a ticket field (or none): show what was recorded
             field_label = event.field
         event.field_label = field_label  # type: ignore[attr-defined]
