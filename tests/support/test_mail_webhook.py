@@ -162,3 +162,20 @@ def test_tenant_as_token_cannot_post_into_tenant_b(tenant: Any, other_tenant: An
     token_b = _token(other_tenant)
     assert _post_raw(build_mail(to=f"alpha@{DOMAIN}").as_bytes(), token_b).status_code == 202
     assert _count(tenant) == 1
+
+
+def test_iso_2022_jp_mail_from_a_japanese_client_is_read(tenant: Any) -> None:
+    from email.header import Header
+    from email.mime.text import MIMEText
+
+    msg = MIMEText("お世話になっております。\n請求書の件です。", "plain", "iso-2022-jp")
+    msg["Subject"] = Header("請求書について", "iso-2022-jp")
+    msg["From"] = Header("山田 太郎", "iso-2022-jp").encode() + " <yamada@example.jp>"
+    msg["To"] = f"alpha@{DOMAIN}"
+    msg["Message-ID"] = "<jis-1@example.jp>"
+    assert _post_raw(msg.as_bytes(), _token(tenant)).status_code == 202
+    with tenant_context(tenant):
+        ticket = Ticket.objects.get(tenant=tenant)
+        message = TicketMessage.objects.get(tenant=tenant, ticket=ticket)
+    assert ticket.subject == "請求書について" and ticket.requester_name == "山田 太郎"
+    assert message.body == "お世話になっております。\n請求書の件です。"
