@@ -145,3 +145,19 @@ def test_categories_crud_for_admins_and_teams_read(tenant: Any, api_client: Any)
     assert agent.get("/api/v1/ticket-categories/").status_code == 200
     assert agent.post("/api/v1/ticket-categories/", {"name_ja": "x"}).status_code == 403
     assert agent.post("/api/v1/tickets/", {"subject": "サポートから"}).status_code == 201
+
+
+def test_the_list_and_a_ticket_read_in_a_fixed_number_of_queries(
+    tenant: Any, api_client: Any, django_assert_max_num_queries: Any
+) -> None:
+    category = make_category(tenant)
+    ticket = make_ticket(tenant, category=category)
+    with django_assert_max_num_queries(30) as few:
+        api_client.get("/api/v1/tickets/")
+    baseline = len(few.captured_queries)
+    for i in range(8):
+        make_ticket(tenant, subject=f"件{i}", category=category)
+    with django_assert_max_num_queries(baseline):
+        assert len(api_client.get("/api/v1/tickets/").json()["results"]) == 9
+    with django_assert_max_num_queries(baseline):
+        assert api_client.get(f"/api/v1/tickets/{ticket.pk}/").status_code == 200
