@@ -197,3 +197,32 @@ def test_article_html_is_rendered_sanitized(client: Client, tenant: Any) -> None
     body = client.get(_article_url(tenant, article)).content.decode()
     assert "alert(1)" not in body and "javascript:x()" not in body
     assert '<p>手順<a rel="nofollow">リンク</a></p>' in body
+
+
+def test_the_article_page_runs_a_constant_number_of_queries(client: Client, tenant: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    orders = make_kb_category(tenant)
+    article = make_article(tenant, title_ja="返品について", category=orders)
+    make_article(tenant, title_ja="返品の送料", category=orders)
+    url = _article_url(tenant, article)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i in range(6):
+        make_article(tenant, title_ja=f"返品の例{i}", category=orders)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(url).content.decode()
+    assert body.count('data-testid="portal-article-link"') == 5  # related, capped
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_category_page_lists_its_published_articles(client: Client, tenant: Any) -> None:
+    orders = make_kb_category(tenant, "注文", name_en="Orders")
+    make_article(tenant, title_ja="返品について", category=orders)
+    make_article(tenant, status="draft", title_ja="下書き", category=orders)
+    body = client.get(
+        _url("kb_category", tenant, category_id=orders.pk) + "?lang=en"
+    ).content.decode()
+    assert "Orders" in body and "返品について" in body and "下書き" not in body
