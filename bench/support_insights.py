@@ -146,6 +146,13 @@ def prepare(*, tickets: int, agents: int) -> dict[str, Any]:
                 for table in ("support_ticket", "support_ticketmessage", "support_csatrequest"):
                     cursor.execute(f"VACUUM ANALYZE {table}")
             info["analyze_s"] = round(time.perf_counter() - started, 1)
+        from support.insights.demo import seed_sla_records
+        from support.sla.models import SlaRecord
+
+        if not SlaRecord.objects.filter(tenant=tenant).exists():  # seeded before they were
+            started = time.perf_counter()
+            seed_sla_records(tenant=tenant, first=1, last=10**12)
+            info["sla_records_s"] = round(time.perf_counter() - started, 1)
         info["tickets"] = Ticket.objects.filter(tenant=tenant).count()
         manager = Membership.objects.filter(tenant=tenant, role=Role.MANAGER).first().user  # type: ignore[union-attr]
         agent_ids = list(

@@ -145,6 +145,40 @@ def insert_sql(model: type[models.Model], values: dict[str, str], source: str) -
     return f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} {source}"
 
 
+def seed_sla_records(*, tenant: Tenant, first: int, last: int) -> None:
+    """support.sla's outcome records (met / breached) for the decided targets of the
+    tickets numbered first..last, as its clock would have written them."""
+    span = {"t": tenant.pk, "first": first, "last": last}
+    where = (
+        "FROM support_ticket t WHERE t.tenant_id = %(t)s "
+        "AND t.number BETWEEN %(first)s AND %(last)s"
+    )
+    with connection.cursor() as cursor:
+        for target, done, due in (
+            ("first_response", "t.first_response_at", "t.first_response_due_at"),
+            ("resolution", "t.resolved_at", "t.resolution_due_at"),
+        ):
+            met = f"({done} IS NOT NULL AND {done} <= {due})"
+            cursor.execute(
+                insert_sql(
+                    SlaRecord,
+                    {
+                        "tenant_id": "t.tenant_id",
+                        "ticket_id": "t.id",
+                        "target": f"'{target}'",
+                        "outcome": f"CASE WHEN {met} THEN 'met' ELSE 'breached' END",
+                        "due_at": due,
+                        "met_at": done,
+                        "breached_at": f"CASE WHEN {met} THEN NULL ELSE {due} END",
+                        "recorded_at": f"CASE WHEN {met} THEN {done} ELSE {due} END",
+                    },
+                    where + f" AND {due} IS NOT NULL AND ({done} IS NOT NULL OR {due} < now())"
+                    " ON CONFLICT DO NOTHING",
+                ),
+                span,
+            )
+
+
 def seed_tickets(*, tenant: Tenant, tickets: int | None = None, **_: Any) -> None:
     """seed_demo's part: `tickets` more inquiries (none without --tickets)."""
     if tickets:
@@ -353,29 +387,7 @@ def seed_bulk_tickets(*, tenant: Tenant, count: int) -> int:
             ),
             {**span, "replies": list(REPLIES)},
         )
-        # support.sla's outcome records, as its clock would have written them.
-        for target, done, due in (
-            ("first_response", "t.first_response_at", "t.first_response_due_at"),
-            ("resolution", "t.resolved_at", "t.resolution_due_at"),
-        ):
-            met = f"({done} IS NOT NULL AND {done} <= {due})"
-            cursor.execute(
-                insert_sql(
-                    SlaRecord,
-                    {
-                        "tenant_id": "t.tenant_id",
-                        "ticket_id": "t.id",
-                        "target": f"'{target}'",
-                        "outcome": f"CASE WHEN {met} THEN 'met' ELSE 'breached' END",
-                        "due_at": due,
-                        "met_at": done,
-                        "breached_at": f"CASE WHEN {met} THEN NULL ELSE {due} END",
-                        "recorded_at": f"CASE WHEN {met} THEN {done} ELSE {due} END",
-                    },
-                    where + f" AND {due} IS NOT NULL AND ({done} IS NOT NULL OR {due} < now())",
-                ),
-                span,
-            )
+        seed_sla_records(tenant=tenant, first=first_number, last=last)
         x = "((t.number * 2654435761 + %(salt)s) %% 1000)"
         cursor.execute(
             insert_sql(

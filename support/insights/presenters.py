@@ -73,39 +73,10 @@ def volume(data: dict[str, Any]) -> dict[str, Any]:
 
 def times(data: dict[str, Any]) -> dict[str, Any]:
     fr, res = data["first_response"], data["resolution"]
-    channels = sorted(
-        {c["label"] for c in fr["by_channel"]} | {c["label"] for c in res["by_channel"]}
-    )
-    fr_by = {c["label"]: c for c in fr["by_channel"]}
-    res_by = {c["label"]: c for c in res["by_channel"]}
 
     def hours(value: Any) -> str:
         return "—" if value is None else _("%(hours)s h") % {"hours": value}
 
-    rows: list[list[Cell]] = [
-        [
-            _("All channels"),
-            fr["count"],
-            _num(fr["median_hours"]),
-            _num(fr["p90_hours"]),
-            res["count"],
-            _num(res["median_hours"]),
-            _num(res["p90_hours"]),
-        ]
-    ]
-    for label in channels:
-        a, b = fr_by.get(label, {}), res_by.get(label, {})
-        rows.append(
-            [
-                label,
-                a.get("count", 0),
-                _num(a.get("median_hours")),
-                _num(a.get("p90_hours")),
-                b.get("count", 0),
-                _num(b.get("median_hours")),
-                _num(b.get("p90_hours")),
-            ]
-        )
     return {
         "tiles": [
             {"label": _("First response, median"), "value": hours(fr["median_hours"])},
@@ -115,35 +86,34 @@ def times(data: dict[str, Any]) -> dict[str, Any]:
         ],
         "charts": [
             _chart(
-                "times-channel",
+                "times-hours",
                 "bar",
-                _("Median hours by channel"),
-                channels,
+                _("Hours from receipt"),
+                [_("First response"), _("Resolution")],
                 [
-                    {
-                        "label": _("First response"),
-                        "data": [fr_by.get(c, {}).get("median_hours") for c in channels],
-                    },
-                    {
-                        "label": _("Resolution"),
-                        "data": [res_by.get(c, {}).get("median_hours") for c in channels],
-                    },
+                    {"label": _("Median"), "data": [fr["median_hours"], res["median_hours"]]},
+                    {"label": _("p90"), "data": [fr["p90_hours"], res["p90_hours"]]},
                 ],
             )
         ],
         "tables": [
             _table(
                 _("Response and resolution times (wall-clock hours)"),
+                [_("Target"), _("Inquiries"), _("Median (h)"), _("p90 (h)")],
                 [
-                    _("Channel"),
-                    _("First responses"),
-                    _("First response median (h)"),
-                    _("First response p90 (h)"),
-                    _("Resolved"),
-                    _("Resolution median (h)"),
-                    _("Resolution p90 (h)"),
+                    [
+                        _("First response"),
+                        fr["count"],
+                        _num(fr["median_hours"]),
+                        _num(fr["p90_hours"]),
+                    ],
+                    [
+                        _("Resolution"),
+                        res["count"],
+                        _num(res["median_hours"]),
+                        _num(res["p90_hours"]),
+                    ],
                 ],
-                rows,
             )
         ],
         "note": _("Hours on the clock from receipt, not business hours."),
