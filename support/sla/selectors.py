@@ -47,6 +47,11 @@ class Timer:
     label: str
     title: str
     css: str
+    # Formats the queue's script fills while it counts down (translated here, once).
+    fmt_left: str = ""
+    fmt_over: str = ""
+    fmt_hm: str = ""
+    fmt_m: str = ""
 
 
 def ticket_timer(
@@ -113,6 +118,10 @@ def _timer(
         label=label,
         title=str(title),
         css=STATE_CSS[state],
+        fmt_left=_("%(time)s left"),
+        fmt_over=_("overdue by %(time)s"),
+        fmt_hm=_("%(hours)sh %(minutes)sm"),
+        fmt_m=_("%(minutes)sm"),
     )
 
 
