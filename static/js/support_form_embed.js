@@ -14,7 +14,6 @@
   var frame = document.createElement("iframe");
   frame.src = url.toString();
   frame.title = script.dataset.title || "Inquiry form";
-  frame.loading = "lazy";
   frame.style.width = "100%";
   frame.style.border = "0";
   frame.style.minHeight = "300px";

@@ -7,6 +7,8 @@ is in the queue."""
 from __future__ import annotations
 
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -152,3 +154,54 @@ def test_an_admin_builds_and_publishes_a_form_and_a_customer_submits_it_on_a_pho
     # the inquiry is in the agents' queue, its subject shown as text
     page.goto(f"{base}/support/")
     expect(page.locator("body")).to_contain_text("<b>電源が入りません</b>")
+
+
+def test_the_script_snippet_embeds_the_form_and_resizes_its_frame(
+    live_server, page: Page, tenant
+) -> None:
+    from tests.support.webforms_helpers import make_form
+
+    form = make_form(tenant, language="en")
+    url = f"{live_server.url}/portal/{tenant.slug}/forms/{form.key}/"
+    script = f"{live_server.url}/static/js/support_form_embed.js"
+    html = (
+        f'<html><body><h1>Shop</h1><script src="{script}" data-crm-form="{url}"></script>'
+        "</body></html>"
+    )
+    # the customer's own site: a page on another loopback origin, served by a tiny server
+    body = html.encode()
+
+    class Shop(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Shop)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        _check_embed(page)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _check_embed(page: Page) -> None:
+    frame = page.locator("iframe[data-crm-form-frame]")
+    expect(frame).to_have_count(1)
+    inner = page.frame_locator("iframe[data-crm-form-frame]")
+    expect(inner.get_by_test_id("public-form")).to_be_visible()
+    # the frame takes the form's height (the default is 600px)
+    page.wait_for_function(
+        "() => document.querySelector('iframe[data-crm-form-frame]').style.height !== '600px'"
+    )
+    height = page.evaluate("document.querySelector('iframe[data-crm-form-frame]').offsetHeight")
+    form_frame = next(f for f in page.frames if "/forms/" in f.url)
+    assert "embed=1" in form_frame.url
+    assert abs(height - form_frame.evaluate("document.documentElement.scrollHeight")) <= 2

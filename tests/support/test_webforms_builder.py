@@ -230,3 +230,18 @@ def test_the_submission_list_escapes_and_counts_queries(
     assert script not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     with tenant_context(tenant):
         assert FormSubmission.objects.count() == 4
+
+
+def test_the_form_list_takes_the_same_queries_for_one_form_or_many(
+    member_client, tenant, django_assert_num_queries
+) -> None:
+    url = reverse("support:form_list")
+    make_form(tenant, name="一つ目")
+    member_client.get(url)
+    with django_assert_num_queries(7) as one:
+        member_client.get(url)
+    for n in range(3):
+        make_form(tenant, name=f"追加 {n}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = member_client.get(url)
+    assert response.content.decode().count('data-testid="form-link"') == 4

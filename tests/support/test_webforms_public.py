@@ -268,3 +268,14 @@ def test_the_thanks_page_needs_a_signed_receipt(client, tenant) -> None:
     body = response.content.decode()
     assert response.status_code == 200 and "ありがとうございました" in body
     assert 'data-testid="receipt"' not in body
+
+
+def test_a_reshown_form_keeps_the_first_views_token(client, tenant) -> None:
+    """Fixing a mistake quickly is not "too fast": the clock runs from the first view."""
+    form = make_form(tenant, language="en")
+    data = post_data(tenant, form, {**GOOD, "件名": ""})
+    first = client.post(_url(tenant, form), data)
+    assert first.status_code == 400
+    assert f'value="{data[services.TOKEN]}"' in first.content.decode()
+    forged = client.post(_url(tenant, form), {**data, services.TOKEN: "bad"})
+    assert 'value="bad"' not in forged.content.decode()
