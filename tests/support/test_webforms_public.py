@@ -279,3 +279,45 @@ def test_a_reshown_form_keeps_the_first_views_token(client, tenant) -> None:
     assert f'value="{data[services.TOKEN]}"' in first.content.decode()
     forged = client.post(_url(tenant, form), {**data, services.TOKEN: "bad"})
     assert 'value="bad"' not in forged.content.decode()
+
+
+def test_custom_fields_are_checked_by_their_definitions_and_saved(client, tenant) -> None:
+    from crm.core.models import CustomFieldDefinition, ObjectType
+
+    with tenant_context(tenant):
+        CustomFieldDefinition.objects.create(
+            tenant=tenant,
+            object_type=ObjectType.CONTACT,
+            key="employees",
+            label="従業員数",
+            field_type="integer",
+        )
+        CustomFieldDefinition.objects.create(
+            tenant=tenant,
+            object_type=ObjectType.TICKET,
+            key="order_no",
+            label="注文番号",
+            field_type="text",
+        )
+    fields = [
+        *CONTACT_FIELDS,
+        {"label": "件名", "field_type": "text", "mapping": "ticket.subject"},
+        {"label": "従業員数", "field_type": "text", "mapping": "contact.cf.employees"},
+        {"label": "注文番号", "field_type": "text", "mapping": "ticket.cf.order_no"},
+    ]
+    form = make_form(tenant, language="en", fields=fields)
+    base = {"お名前": "山田 太郎", "メール": "taro@example.jp", "件名": "届かない"}
+    wrong = {**base, "従業員数": "たくさん", "注文番号": "A-1"}
+    bad = client.post(_url(tenant, form), post_data(tenant, form, wrong))
+    assert bad.status_code == 400
+    assert f'data-testid="error-{keys(tenant, form)["従業員数"]}"' in bad.content.decode()
+    assert _counts(tenant) == (0, 0, 0)
+    good = client.post(
+        _url(tenant, form), post_data(tenant, form, {**base, "従業員数": "120", "注文番号": "A-1"})
+    )
+    assert good.status_code == 302
+    with tenant_context(tenant):
+        contact = Contact.objects.get()
+        ticket = Ticket.objects.get()
+    assert contact.custom_fields["employees"] == 120
+    assert ticket.custom_fields["order_no"] == "A-1"
