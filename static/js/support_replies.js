@@ -74,7 +74,9 @@
       }
       list.classList.toggle("d-none", shown.length === 0);
       input.setAttribute("aria-expanded", shown.length ? "true" : "false");
-      status.textContent = input.value && !shown.length ? root.querySelector("[data-picker-empty-text]").dataset.pickerEmptyText : "";
+      if (templates.length) {
+        status.textContent = input.value && !shown.length ? status.dataset.pickerEmptyText : "";
+      }
     };
     const filter = () => {
       const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
