@@ -155,3 +155,36 @@ def test_the_worker_records_a_breach_from_the_beat_entry_point(celery_worker, te
     with tenant_context(tenant):
         assert SlaRecord.objects.filter(ticket=ticket).count() == 1
     assert len(notes(tenant, agent)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_scans_never_both_take_a_ticket(tenant) -> None:
+    import threading
+
+    from django.db import connection
+
+    agents = [make_agent(tenant, f"agent{i}@alpha.example.com") for i in range(3)]
+    make_policy(tenant, make_calendar(tenant), first_response_minutes=60)
+    with frozen(at(1, 9)):
+        for i in range(12):
+            make_ticket(tenant, subject=f"同時 {i}", assignee=agents[i % 3])
+    results: list[list] = []
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            results.append(scan(tenant, at(1, 11)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    taken = [(a.ticket_id, a.kind) for alerts in results for a in alerts]
+    assert len(taken) == 12 and len(set(taken)) == 12
+    with tenant_context(tenant):
+        assert SlaRecord.objects.count() == 12
+    assert sum(len(notes(tenant, agent)) for agent in agents) == 12
