@@ -155,6 +155,12 @@ def test_an_admin_builds_and_publishes_a_form_and_a_customer_submits_it_on_a_pho
     page.goto(f"{base}/support/")
     expect(page.locator("body")).to_contain_text("<b>電源が入りません</b>")
 
+    # the builder is usable at phone width too
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(f"{base}/support/forms/{form.pk}/")
+    expect(page.get_by_test_id("field-item").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
 
 def test_the_script_snippet_embeds_the_form_and_resizes_its_frame(
     live_server, page: Page, tenant
