@@ -96,11 +96,12 @@ def repair_schema() -> list[str]:
     with connection.cursor() as cursor:
         for name, definition in insights.INDEXES.items():
             if name not in indexes:
-                cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON support_ticket {definition}")
+                cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {definition}")
                 added.append(name)
     if added:
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE support_ticket")
+            cursor.execute("VACUUM ANALYZE support_ticket")
+            cursor.execute("VACUUM ANALYZE support_slarecord")
     return added
 
 
