@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
@@ -93,6 +93,17 @@ def _index(article: Article) -> None:
     article._vector_literal = text.vector_literal(titles, bodies)  # type: ignore[attr-defined]
 
 
+def _save(article: Article) -> None:
+    """Saves the row; two writers picking the same free slug at once: the loser is told."""
+    try:
+        with transaction.atomic():
+            article.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"slug": _("Another article has just taken this address; choose another.")}
+        ) from None
+
+
 def _write_vector(article: Article) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -122,7 +133,7 @@ def article_create(
     article.status = status
     if status == ArticleStatus.PUBLISHED:
         article.published_at = timezone.now()
-    article.save()
+    _save(article)
     _write_vector(article)
     audit_record(
         tenant=tenant,
@@ -150,7 +161,7 @@ def article_update(*, tenant: Tenant, article: Article, actor: Any = None, **dat
         if status not in ArticleStatus.values:
             raise ValidationError({"status": _("Choose draft or published.")})
         _set_status(article, status)
-    article.save()
+    _save(article)
     _write_vector(article)
     changes = diff(before, snapshot(article, AUDITED))
     if changes:

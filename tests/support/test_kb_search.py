@@ -159,3 +159,14 @@ def test_the_search_uses_the_gin_index_under_rls(tenant: Any, other_tenant: Any)
         assert [a.pk for a in qs] == [mine.pk]
     assert "kb_article_search_gin" in plan, plan
     assert "app.tenant_id" in plan, plan
+
+
+def test_slugs_are_unique_per_tenant_and_stable(tenant: Any, other_tenant: Any) -> None:
+    first = make_article(tenant, title_ja="返品について")
+    second = make_article(tenant, title_ja="返品について")
+    elsewhere = make_article(other_tenant, title_ja="返品について")
+    assert first.slug == "返品について" and second.slug == "返品について-2"
+    assert elsewhere.slug == "返品について"
+    with tenant_context(tenant):
+        edited = services.article_update(tenant=tenant, article=first, title_ja="返品と交換")
+    assert edited.slug == "返品について"
