@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from crm.core import context
 from crm.core.models import Membership, Tenant
 from crm.core.roles import Role
 from crm.core.services.notifications import notify
@@ -553,7 +554,8 @@ def on_ticket_event(
 ) -> None:
     """The ticket hook (support.tickets.hooks): runs inside the ticket service's
     transaction, so a failure here rolls the ticket change back too."""
-    tenant = ticket.tenant
+    active = context.current_tenant()
+    tenant = active if active is not None and active.pk == ticket.tenant_id else ticket.tenant
     now = timezone.now()
     if event == "created":
         state = _state(tenant, ticket)

@@ -303,7 +303,6 @@ def _policy_form(request: TenantRequest, policy: Any) -> HttpResponse:
                 messages.success(request, _("SLA policy saved."))
                 return redirect("support:sla_settings")
     else:
-        services.default_calendar(tenant=tenant)
         initial = PolicyForm.initial_for(policy) if policy else {}
         if policy is None:
             initial["calendar"] = services.default_calendar(tenant=tenant).pk
