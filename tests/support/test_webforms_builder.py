@@ -245,3 +245,20 @@ def test_the_form_list_takes_the_same_queries_for_one_form_or_many(
     with django_assert_num_queries(len(one.captured_queries)):
         response = member_client.get(url)
     assert response.content.decode().count('data-testid="form-link"') == 4
+
+
+def test_the_builder_page_takes_the_same_queries_for_few_or_many_fields(
+    member_client, tenant, django_assert_num_queries
+) -> None:
+    few = make_form(tenant, name="少ない", published=False)
+    many_fields = INQUIRY_FIELDS + [
+        {"label": f"質問 {n}", "field_type": "radio", "choices": ["はい", "いいえ"]}
+        for n in range(8)
+    ]
+    many = make_form(tenant, name="多い", fields=many_fields, published=False)
+    member_client.get(reverse("support:form_edit", kwargs={"form_id": few.pk}))
+    with django_assert_num_queries(14) as small:
+        member_client.get(reverse("support:form_edit", kwargs={"form_id": few.pk}))
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = member_client.get(reverse("support:form_edit", kwargs={"form_id": many.pk}))
+    assert json.dumps("質問 7")[1:-1] in response.content.decode()  # in the JSON for the script
