@@ -170,3 +170,20 @@ def test_the_similar_list_of_another_tenants_ticket_is_404(outsider_client, tena
     current = make_ticket(tenant, subject="返品したい", body="返品できますか")
     response = outsider_client.get(reverse("support:ticket_similar", args=[current.pk]))
     assert response.status_code == 404
+
+
+def test_seed_demo_adds_templates_once_and_indexes_bulk_tickets(tenant):
+    from support.replies.demo import seed_replies
+    from support.replies.models import ReplyTemplate
+
+    henpin, _ = _past(tenant)
+    with tenant_context(tenant):
+        TicketTokens.objects.all().delete()
+        seed_replies(tenant=tenant, tickets=2)
+        seed_replies(tenant=tenant)
+        assert ReplyTemplate.objects.count() == 3
+        assert TicketTokens.objects.filter(is_done=True).count() == 2
+        body = ReplyTemplate.objects.get(shortcut="/henpin").body
+    from support.replies import merge
+
+    merge.check_body(body)
