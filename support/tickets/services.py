@@ -219,6 +219,10 @@ def ticket_message_add(
             update.append("first_response_at")
         if ticket.status == Status.NEW:
             changes["status"] = (ticket.status, Status.OPEN)
+        # Whoever answers an unassigned inquiry takes it (it leaves "unassigned", and the
+        # answer, its SLA and its rating count for that agent).
+        if ticket.assignee_id is None and _user(actor) is not None:
+            changes["assignee"] = (None, actor)
     elif kind == MessageKind.CUSTOMER:
         ticket.last_customer_message_at = now
         update.append("last_customer_message_at")
