@@ -85,7 +85,7 @@ def requester_contact(
     )
     if found is not None or not create:
         return found
-    last, _sep, first = (name or "").strip().replace("\u3000", " ").partition(" ")
+    last, first = sender_name_parts(name)
     return contact_create(
         tenant=tenant,
         actor=actor,
@@ -94,6 +94,28 @@ def requester_contact(
         email=email,
         source="inquiry",
     )
+
+
+_LATIN_NAME = re.compile(r"^[A-Za-z\u00c0-\u024f .,'-]+$")
+
+
+def sender_name_parts(name: str) -> tuple[str, str]:
+    """(姓, 名) of a sender's display name. Japanese names come family name first
+    (「山田 花子」); a name written only in Latin letters comes given name first
+    ("Jane Smith" -> Smith, Jane; "Smith, Jane" keeps its comma order)."""
+    text = " ".join((name or "").replace("\u3000", " ").split())
+    if not text:
+        return "", ""
+    if _LATIN_NAME.match(text):
+        if "," in text:
+            last, _sep, first = text.partition(",")
+            return last.strip(), first.strip()
+        if " " in text:
+            first, _sep, last = text.rpartition(" ")
+            return last, first
+        return text, ""
+    last, _sep, first = text.partition(" ")
+    return last, first.strip()
 
 
 @transaction.atomic
@@ -223,7 +245,9 @@ def ticket_message_add(
         # answer, its SLA and its rating count for that agent).
         if ticket.assignee_id is None and _user(actor) is not None:
             changes["assignee"] = (None, actor)
-    elif kind == MessageKind.CUSTOMER:
+    elif kind == MessageKind.CUSTOMER and not is_auto:
+        # An auto-reply (out of office, a bounce) is kept but is not the customer answering:
+        # it neither reopens the inquiry nor restarts its clock.
         ticket.last_customer_message_at = now
         update.append("last_customer_message_at")
         if ticket.status in (Status.PENDING, *DONE_STATUSES):

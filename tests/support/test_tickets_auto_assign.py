@@ -44,3 +44,43 @@ def test_an_automatic_reply_without_a_person_assigns_nobody(tenant) -> None:
     with tenant_context(tenant):
         ticket.refresh_from_db()
     assert ticket.assignee_id is None
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("山田 花子", ("山田", "花子")),
+        ("山田　花子", ("山田", "花子")),
+        ("山田花子", ("山田花子", "")),
+        ("Jane Smith", ("Smith", "Jane")),
+        ("Mary Ann O'Neil", ("O'Neil", "Mary Ann")),
+        ("Smith, Jane", ("Smith", "Jane")),
+        ("Renée", ("Renée", "")),
+        ("", ("", "")),
+    ],
+)
+def test_a_senders_name_is_split_in_its_own_order(name, expected) -> None:
+    from support.tickets.services import sender_name_parts
+
+    assert sender_name_parts(name) == expected
+
+
+def test_an_auto_reply_from_the_customer_neither_reopens_nor_counts_as_an_answer(
+    tenant,
+) -> None:
+    from support.tickets import services
+    from support.tickets.models import Status
+
+    ticket = make_ticket(tenant)
+    with tenant_context(tenant):
+        services.ticket_update(tenant=tenant, ticket=ticket, status=Status.PENDING)
+        ticket.refresh_from_db()
+        before = ticket.last_customer_message_at
+    make_message(tenant, ticket, kind=MessageKind.CUSTOMER, body="不在です", is_auto=True)
+    with tenant_context(tenant):
+        ticket.refresh_from_db()
+    assert ticket.status == Status.PENDING and ticket.last_customer_message_at == before
+    make_message(tenant, ticket, kind=MessageKind.CUSTOMER, body="確認しました")
+    with tenant_context(tenant):
+        ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN
