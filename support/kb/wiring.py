@@ -1,5 +1,5 @@
 """What support.kb plugs into at app start: the "turn this answer into an FAQ draft" panel
-on resolved and closed inquiries."""
+on resolved and closed inquiries, and the demo FAQ for `seed_demo`."""
 
 from __future__ import annotations
 
@@ -26,7 +26,12 @@ def _panel_context(*, tenant: Any, membership: Any, ticket: Any) -> dict[str, An
 
 
 def register() -> None:
+    from crm.core.demo import register_seeder
     from support.tickets.panels import register_ticket_panel
+
+    from .demo import seed_faq
+
+    register_seeder("support_faq", seed_faq, order=65)
 
     register_ticket_panel(
         key="kb_to_article",

@@ -170,3 +170,15 @@ def test_slugs_are_unique_per_tenant_and_stable(tenant: Any, other_tenant: Any) 
     with tenant_context(tenant):
         edited = services.article_update(tenant=tenant, article=first, title_ja="返品と交換")
     assert edited.slug == "返品について"
+
+
+def test_the_demo_faq_is_seeded_once_and_searchable(tenant: Any) -> None:
+    from support.kb.demo import ARTICLES, seed_faq
+    from support.kb.models import Article
+
+    with tenant_context(tenant):
+        seed_faq(tenant=tenant)
+        seed_faq(tenant=tenant)
+        assert Article.objects.count() == len(ARTICLES)
+        found = selectors.article_search(tenant=tenant, q="返品", language="ja")
+    assert found[0].title_ja == "返品について"
