@@ -26,12 +26,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--orders", type=int, default=None, help="add this many orders (1-3 lines each)"
         )
+        parser.add_argument(
+            "--tickets",
+            type=int,
+            default=None,
+            help="add this many support inquiries over the past year (with messages)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         tenant = Tenant.objects.filter(slug=opts["tenant"]).first()
         if tenant is None:
             raise CommandError(f"no tenant with slug {opts['tenant']!r}")
-        for name in ("contacts", "deals", "orders"):
+        for name in ("contacts", "deals", "orders", "tickets"):
             if opts[name] is not None and opts[name] < 0:
                 raise CommandError(f"--{name} cannot be negative")
         # One transaction per part, set-based: a million orders take minutes, say so first.
@@ -39,6 +45,7 @@ class Command(BaseCommand):
             f"seeding {tenant.slug}: {opts['contacts']} contacts"
             + (f", {opts['deals']} deals" if opts["deals"] is not None else "")
             + (f", {opts['orders']} orders" if opts["orders"] else "")
+            + (f", {opts['tickets']} inquiries" if opts["tickets"] else "")
             + " …"
         )
         self.stdout.flush()
@@ -50,6 +57,7 @@ class Command(BaseCommand):
                     contacts=opts["contacts"],
                     deals=opts["deals"],
                     orders=opts["orders"],
+                    tickets=opts["tickets"],
                 )
         except ValueError as refusal:
             raise CommandError(str(refusal)) from None

@@ -43,4 +43,4 @@ class Command(BaseCommand):
             with tenant_context(tenant, actor=owner):
                 for email, _name, role in DEMO_USERS[1:]:
                     membership_add(tenant=tenant, user=users[email], role=role, actor=owner)
-        call_command("seed_demo", tenant="demo", stdout=self.stdout)
+        call_command("seed_demo", tenant="demo", tickets=60, stdout=self.stdout)
