@@ -111,3 +111,16 @@ def test_categories_crud(api_client: APIClient, tenant: Any) -> None:
     )
     assert api_client.post("/api/v1/faq-categories/", {}, format="json").status_code == 400
     assert api_client.delete(f"/api/v1/faq-categories/{pk}/").status_code == 204
+
+
+def test_another_tenants_category_is_refused(
+    api_client: APIClient, tenant: Any, other_tenant: Any
+) -> None:
+    theirs = make_kb_category(other_tenant, "他社の分類")
+    response = api_client.post(
+        URL, {"title_ja": "返品について", "category": theirs.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert "category" in str(response.json())
+    with tenant_context(tenant):
+        assert not Article.objects.exists()
