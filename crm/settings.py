@@ -281,7 +281,12 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several apps have a `status` choice set; each gets its own component name.
-    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "sales.catalog.models.OrderStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "sales.catalog.models.OrderStatus",
+        "TicketStatusEnum": "support.tickets.models.Status",
+        "TicketChannelEnum": "support.tickets.models.Channel",
+        "OrderChannelEnum": "sales.catalog.models.OrderChannel",
+    },
 }
 
 # --- celery -----------------------------------------------------------------------------

@@ -130,8 +130,9 @@ class SlaPolicySerializer(serializers.ModelSerializer):
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
         view = self.context.get("view")
-        if view is not None:
-            tenant = view.tenant
+        # No tenant while the OpenAPI schema is generated: the empty querysets stay.
+        tenant = getattr(getattr(view, "request", None), "tenant", None)
+        if view is not None and tenant is not None:
             fields["category"].queryset = TicketCategory.objects.filter(  # type: ignore[attr-defined]
                 tenant=tenant
             )

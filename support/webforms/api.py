@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -45,6 +45,11 @@ def _publish_flag(data: Any) -> bool | None:
     return bool(value)
 
 
+class InquiryFormDefinitionSerializer(serializers.Serializer):
+    """A form definition as `support.webforms.services.form_definition` writes it (name, kind,
+    language, texts, fields with their mapping, public_url); documented as an object."""
+
+
 class InquiryFormViewSet(
     TenantAPIMixin,
     mixins.ListModelMixin,
@@ -57,6 +62,7 @@ class InquiryFormViewSet(
     perm_view = PERM
     perm_edit = PERM
     lookup_value_regex = r"\d+"
+    serializer_class = InquiryFormDefinitionSerializer
 
     def get_queryset(self) -> QuerySet[InquiryForm]:
         return (
@@ -72,7 +78,7 @@ class InquiryFormViewSet(
         )
         return data
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=InquiryFormDefinitionSerializer(many=True))
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         rows = [self._out(form) for form in (page if page is not None else self.get_queryset())]
