@@ -261,7 +261,7 @@ def times(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
         ((count, cuts),) = q.rows(
             f"""
             SELECT count(*), percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY
-              extract(epoch FROM t.{column} - t.created_at) / 3600.0)
+              date_part('epoch', t.{column} - t.created_at) / 3600.0)
             FROM support_ticket t
             WHERE {{where}} AND t.{column} >= %(start)s AND t.{column} < %(end)s
             """
@@ -414,7 +414,7 @@ def workload(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
           GROUP BY 1
         ), answered AS (
           SELECT t.assignee_id, percentile_cont(0.5) WITHIN GROUP
-            (ORDER BY extract(epoch FROM t.first_response_at - t.created_at) / 3600.0) AS h
+            (ORDER BY date_part('epoch', t.first_response_at - t.created_at) / 3600.0) AS h
           FROM support_ticket t
           WHERE {where} AND t.first_response_at >= %(start)s AND t.first_response_at < %(end)s
             AND t.assignee_id IS NOT NULL
