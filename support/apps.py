@@ -12,6 +12,10 @@ class SupportConfig(AppConfig):
 
         register_custom_field_model(ObjectType.TICKET, Ticket)
 
+        from . import contact_hooks  # merges move inquiries; purges detach them
+
+        contact_hooks.register()
+
         # Each part plugs in its ticket hooks, widgets, panels and seeders (one module each).
         from .csat import wiring as csat_wiring
         from .insights import wiring as insights_wiring

@@ -81,7 +81,16 @@ def test_swagger_ui_renders_under_our_content_security_policy(
         assert response is not None and response.status == 200
         csp = response.headers["content-security-policy"]
         assert "script-src 'self';" in csp and "unsafe-inline" not in csp
-        page.wait_for_selector("#operations-contacts-contacts_list", timeout=15_000)
+        # Swagger UI renders a long API as a virtual list: only what is in view is in the DOM,
+        # so scroll down to the contacts section like a reader would.
+        page.wait_for_selector(".opblock-tag", timeout=15_000)
+        operation = page.locator("#operations-contacts-contacts_list")
+        for _ in range(60):
+            if operation.count():
+                break
+            page.mouse.wheel(0, 600)
+            page.wait_for_timeout(100)
+        operation.wait_for(state="visible", timeout=5_000)
         assert page.locator(".opblock-tag", has_text="contacts").count() == 1
         assert page.locator("button.authorize").count() == 1
     finally:

@@ -160,7 +160,9 @@ def test_the_days_visits_calls_and_deal_moves_are_pulled_in_and_kept(tenant) -> 
         )
         add_activity(tenant, team.other_rep, ActivityKind.VISIT, local(tenant, day, 10))
         contact_log_call(tenant=tenant, contact=contact, actor=team.rep, outcome="connected")
-        Interaction.objects.filter(kind="call").update(occurred_at=local(tenant, day, 9))
+        # At the day's first minute: the deal below is created "now", which can be any time
+        # of the tenant's day (the suite also runs after midnight in Tokyo).
+        Interaction.objects.filter(kind="call").update(occurred_at=local(tenant, day, 0))
         _pipeline, stages = default_pipeline(tenant)
         deal = make_deal(tenant, name="生産管理システム", owner=team.rep.pk, actor=team.rep)
         from sales.deals.services import deal_move_stage

@@ -47,6 +47,8 @@ def notes(tenant, user=None):
 @pytest.mark.django_db
 def test_it_warns_once_then_records_and_notifies_the_breach_once(tenant) -> None:
     agent = make_agent(tenant, "agent@alpha.example.com")
+    # Notifications are written in the recipient's language (the tenant's when unset: ja).
+    type(agent).objects.filter(pk=agent.pk).update(language="en")
     make_policy(tenant, make_calendar(tenant), first_response_minutes=60, warn_before_minutes=15)
     with frozen(at(1, 9)):
         ticket = make_ticket(tenant, assignee=agent)
