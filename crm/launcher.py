@@ -321,6 +321,9 @@ def test(pytest_args: list[str]) -> int:
     redis_db = str(1 + int(slot or 0))
     env = services.env(
         CRM_TESTING="1",
+        # Links in mails sent without a request (CSAT, reminders) are absolute: tests read
+        # them out of real mails whether or not DEBUG is set in the caller's shell.
+        CRM_SITE_URL=os.environ.get("CRM_SITE_URL", "http://testserver"),
         REDIS_URL=services.redis_url.replace("db=0", f"db={redis_db}"),
         DJANGO_ALLOW_ASYNC_UNSAFE="true",  # Playwright's sync API runs an event loop
     )

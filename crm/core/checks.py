@@ -25,3 +25,20 @@ def tenant_owned_models_fail_closed(app_configs: Any = None, **kwargs: Any) -> l
                 )
             )
     return errors
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def site_url_for_mail_links(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Mails sent by beat and the worker (reminders, CSAT links) have no request to take the
+    host from: without CRM_SITE_URL their links would be relative and useless in a mail."""
+    from django.conf import settings
+
+    if settings.SITE_URL:
+        return []
+    return [
+        checks.Warning(
+            "CRM_SITE_URL is not set: links in reminder and CSAT mails will have no host.",
+            hint="Set CRM_SITE_URL to the address users open, e.g. https://crm.example.jp",
+            id="crm.W001",
+        )
+    ]
