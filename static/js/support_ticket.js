@@ -63,8 +63,10 @@
     let items = [];
     let active = 0;
     let start = -1;
+    let asked = 0; // the latest lookup: an older answer arriving late is dropped
 
     const close = () => {
+      asked += 1; // a lookup still on its way must not reopen the menu
       menu.classList.remove("show");
       menu.replaceChildren();
       items = [];
@@ -108,11 +110,14 @@
         return;
       }
       start = upto.length - match[2].length - 1;
+      const mine = ++asked;
       const response = await fetch(`${page.dataset.mentionsUrl}?q=${encodeURIComponent(match[2])}`, {
         credentials: "same-origin",
       });
-      if (!response.ok) return;
-      items = (await response.json()).results;
+      if (!response.ok || mine !== asked) return;
+      const results = (await response.json()).results;
+      if (mine !== asked) return;
+      items = results;
       active = 0;
       render();
     });
