@@ -227,12 +227,19 @@ class BoardColumn:
 _URL_SENTINEL = 987654321
 
 
+def grouped_amount(amount: Any, places: int = 0) -> str:
+    """1,200,000 / 1,200.50: as `floatformat:<places>|intcomma` writes it (half up, thousands
+    commas), without the template filters' per-call cost on pages with hundreds of figures."""
+    step = Decimal(1).scaleb(-places)
+    return f"{Decimal(amount).quantize(step, ROUND_HALF_UP):,}"
+
+
 def _money(amount: Decimal, currency: str) -> str:
     """¥1,200,000 (yen without decimals), else 1,200.50 USD: what the card template's
     floatformat|intcomma wrote (half up), made in Python once per card."""
     if currency == "JPY":
-        return f"¥{amount.quantize(Decimal(1), ROUND_HALF_UP):,}"
-    return f"{amount.quantize(Decimal('0.01'), ROUND_HALF_UP):,} {currency}"
+        return f"¥{grouped_amount(amount)}"
+    return f"{grouped_amount(amount, 2)} {currency}"
 
 
 def present_cards(deals: list[Deal], stages: list[Stage] | None) -> None:

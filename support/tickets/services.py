@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from crm.core.customfields import save_custom_fields
 from crm.core.models import ObjectType, Tenant
-from crm.core.normalize import NormalizationError, email_match_key, normalize_email
+from crm.core.normalize import NormalizationError, email_match_key, normalize_email, split_name
 
 from . import hooks
 from .models import (
@@ -114,8 +114,7 @@ def sender_name_parts(name: str) -> tuple[str, str]:
             first, _sep, last = text.rpartition(" ")
             return last, first
         return text, ""
-    last, _sep, first = text.partition(" ")
-    return last, first.strip()
+    return split_name(text)
 
 
 @transaction.atomic
