@@ -173,7 +173,14 @@ class PublicFormSubmitView(_PublicFormView):
                 data = {**data, services.CONSENT: "1" if data[services.CONSENT] else ""}
             ip = client_ip(request._request)
             with translation.override(form.language):
-                if services.rate_limit_hit(tenant=tenant, ip=ip):
+                outcome = services.form_submit_public(
+                    tenant=tenant,
+                    form=form,
+                    data=data,
+                    ip=ip,
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                )
+                if outcome.status == "limited":
                     return Response(
                         {
                             "detail": _(
@@ -184,25 +191,16 @@ class PublicFormSubmitView(_PublicFormView):
                         },
                         status=status.HTTP_429_TOO_MANY_REQUESTS,
                     )
-                check = services.spam_check(form=form, data=data)
-                if check.silent:
+                if outcome.status == "silent":
                     return Response({"receipt": ""}, status=status.HTTP_201_CREATED)
-                if check.refused:
+                if outcome.status == "refused":
                     return Response(
-                        {"errors": {services.TOKEN: [check.message]}},
+                        {"errors": {services.TOKEN: [outcome.message]}},
                         status=status.HTTP_400_BAD_REQUEST,
                     )
-                try:
-                    submission = services.form_submit(
-                        tenant=tenant,
-                        form=form,
-                        data=data,
-                        ip=ip,
-                        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                    )
-                except services.SubmissionInvalid as exc:
-                    return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+                if outcome.submission is None:
+                    return Response({"errors": outcome.errors}, status=status.HTTP_400_BAD_REQUEST)
                 return Response(
-                    {"receipt": submission.receipt, "message": form.thank_you},
+                    {"receipt": outcome.submission.receipt, "message": form.thank_you},
                     status=status.HTTP_201_CREATED,
                 )

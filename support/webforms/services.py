@@ -8,6 +8,7 @@ a signed time token (too fast → refused), a honeypot input, a per-IP rate limi
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
@@ -487,18 +488,49 @@ def ip_hash(ip: str | None) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:webform:{ip or ''}".encode()).hexdigest()
 
 
-def rate_limit_hit(*, tenant: Tenant, ip: str | None) -> bool:
-    """Counts one attempt from `ip`; True once it is over the limit (default 5 per 10 min,
-    setting SUPPORT_FORM_RATE_LIMIT = (count, seconds)). The key carries the tenant."""
-    count, seconds = getattr(settings, "SUPPORT_FORM_RATE_LIMIT", (5, 600))
-    key = f"support:webform:rate:{tenant.pk}:{ip_hash(ip)}"
+def _rate_key(tenant: Tenant, ip: str | None, kind: str) -> str:
+    return f"support:webform:{kind}:{tenant.pk}:{ip_hash(ip)}"
+
+
+def _take(key: str, limit: int, seconds: int) -> bool:
+    """One more on the counter at `key`; False (and nothing taken) once it is at `limit`.
+    incr is atomic in Redis, so two posts at the same moment cannot both take the last one."""
     cache.add(key, 0, timeout=seconds)
     try:
-        attempts = cache.incr(key)
+        used = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=seconds)
-        attempts = 1
-    return attempts > count
+        used = 1
+    if used > limit:
+        _give_back(key)
+        return False
+    return True
+
+
+def _give_back(key: str) -> None:
+    with contextlib.suppress(ValueError):  # the window ended meanwhile: nothing to give back
+        cache.decr(key)
+
+
+def attempt_allowed(*, tenant: Tenant, ip: str | None) -> bool:
+    """Every post from `ip` counts here, refused or not; the ceiling (setting
+    SUPPORT_FORM_ATTEMPT_LIMIT, default 50 per 10 min) is far above what a person correcting
+    typing mistakes reaches and only stops a script hammering the page."""
+    count, seconds = getattr(settings, "SUPPORT_FORM_ATTEMPT_LIMIT", (50, 600))
+    return _take(_rate_key(tenant, ip, "attempts"), count, seconds)
+
+
+def submission_slot_take(*, tenant: Tenant, ip: str | None) -> bool:
+    """Takes one of `ip`'s accepted-submission slots (default 5 per 10 min, setting
+    SUPPORT_FORM_RATE_LIMIT = (count, seconds)); False when none is left. Taken before the
+    submission is stored and given back (submission_slot_give_back) when it is refused, so
+    only accepted submissions count. The key carries the tenant."""
+    count, seconds = getattr(settings, "SUPPORT_FORM_RATE_LIMIT", (5, 600))
+    return _take(_rate_key(tenant, ip, "rate"), count, seconds)
+
+
+def submission_slot_give_back(*, tenant: Tenant, ip: str | None) -> None:
+    _give_back(_rate_key(tenant, ip, "rate"))
 
 
 @dataclass
@@ -855,6 +887,50 @@ def form_submit(
                 errors.setdefault(key, []).extend(messages)
             raise SubmissionInvalid(errors) from None
     return submission
+
+
+@dataclass
+class PublicOutcome:
+    """What the public page and the public API answer: accepted (the submission), silent
+    (a bot: thank it, store nothing), refused (the time token: say why, keep the entries),
+    invalid (errors by field), limited (429)."""
+
+    status: str
+    submission: FormSubmission | None = None
+    message: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def form_submit_public(
+    *,
+    tenant: Tenant,
+    form: InquiryForm,
+    data: dict[str, Any],
+    ip: str | None,
+    user_agent: str = "",
+) -> PublicOutcome:
+    """A post from the outside, checked in this order (call inside the form's language):
+    the attempt ceiling, the honeypot, the time token, then one of the address's submission
+    slots, then form_submit. A refused submission gives its slot back, so a customer fixing
+    mistakes is never locked out; only stored submissions use up the limit."""
+    if not attempt_allowed(tenant=tenant, ip=ip):
+        return PublicOutcome("limited")
+    check = spam_check(form=form, data=data)
+    if check.silent:
+        return PublicOutcome("silent")
+    if check.refused:
+        return PublicOutcome("refused", message=check.message)
+    if not submission_slot_take(tenant=tenant, ip=ip):
+        return PublicOutcome("limited")
+    try:
+        submission = form_submit(tenant=tenant, form=form, data=data, ip=ip, user_agent=user_agent)
+    except SubmissionInvalid as exc:
+        submission_slot_give_back(tenant=tenant, ip=ip)
+        return PublicOutcome("invalid", errors=exc.errors)
+    except BaseException:
+        submission_slot_give_back(tenant=tenant, ip=ip)
+        raise
+    return PublicOutcome("accepted", submission=submission)
 
 
 def _url(name: str, **kwargs: Any) -> str:

@@ -303,31 +303,26 @@ def public_form(request: HttpRequest, tenant_slug: str, key: str) -> HttpRespons
             if request.method == "POST":
                 ip = client_ip(request)
                 values = {f.key: (request.POST.get(f.key) or "") for f in fields}
-                if services.rate_limit_hit(tenant=tenant, ip=ip):
+                outcome = services.form_submit_public(
+                    tenant=tenant,
+                    form=form,
+                    data=request.POST,
+                    ip=ip,
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                )
+                if outcome.status == "limited":
                     return _public_page(
                         request,
                         "support/webforms/public_limited.html",
                         {"form": form, "lang": form.language},
                         status=429,
                     )
-                check = services.spam_check(form=form, data=request.POST)
-                if check.silent:
+                if outcome.status == "silent":
                     return redirect(_thanks_url(form, ""))
-                if check.refused:
-                    notice = check.message
-                else:
-                    try:
-                        submission = services.form_submit(
-                            tenant=tenant,
-                            form=form,
-                            data=request.POST,
-                            ip=ip,
-                            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                        )
-                    except services.SubmissionInvalid as exc:
-                        errors = exc.errors
-                    else:
-                        return redirect(_thanks_url(form, submission.receipt))
+                if outcome.status == "accepted" and outcome.submission is not None:
+                    return redirect(_thanks_url(form, outcome.submission.receipt))
+                notice = outcome.message
+                errors = outcome.errors
             ctx = {
                 "form": form,
                 "lang": form.language,
