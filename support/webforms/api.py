@@ -102,8 +102,12 @@ class InquiryFormViewSet(
         except services.FormDefinitionError as exc:
             return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
         saved = self.get_queryset().get(pk=saved.pk)
+        body = self._out(saved)
+        # Not refusals: what the form will do that the admin may not expect (required
+        # custom fields it does not ask for). Only on writes, so the list stays one query.
+        body["warnings"] = services.form_warnings(tenant=self.tenant, definition=body)
         return Response(
-            self._out(saved), status=status.HTTP_201_CREATED if form is None else status.HTTP_200_OK
+            body, status=status.HTTP_201_CREATED if form is None else status.HTTP_200_OK
         )
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)

@@ -34,7 +34,7 @@ from crm.core.customfields import (
     definitions_for,
     label_for,
 )
-from crm.core.models import Membership, ObjectType, Tenant
+from crm.core.models import CustomFieldDefinition, Membership, ObjectType, Tenant
 from support.tickets.models import Priority, SupportTeam, TicketCategory
 
 from .models import (
@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 HONEYPOT = "website"  # the hidden input people never see and bots fill in
 TOKEN = "form_token"  # noqa: S105 - a form input's name
 CONSENT = "consent"
+# In a submission's data: the required contact custom fields (keys) the customer did not
+# give, so no contact was created (see form_submit). Keys starting "_" are not answers.
+NO_CONTACT = "_no_contact"
 TOKEN_SALT = "support.webforms.token"  # noqa: S105 - a signing salt, not a secret
 TOKEN_MAX_AGE = 24 * 3600
 
@@ -137,6 +140,63 @@ def mapping_targets(*, tenant: Tenant) -> list[Target]:
                 )
             )
     return targets
+
+
+# --- required custom fields the form does not give ------------------------------------------
+def required_not_given(
+    *, tenant: Tenant, object_type: str, given: Any
+) -> list[CustomFieldDefinition]:
+    """Required custom fields (without a default) that `given` (keys) does not fill. The
+    required rule is for people editing in the app; a customer's submission is stored
+    anyway, without them (see form_submit)."""
+    keys = set(given)
+    return [
+        d
+        for d in definitions_for(tenant=tenant, object_type=object_type)
+        if d.required and d.default is None and d.key not in keys
+    ]
+
+
+def form_warnings(*, tenant: Tenant, definition: dict[str, Any]) -> list[str]:
+    """What the builder warns about without refusing to save or publish: required custom
+    fields that the form does not ask for as required fields (in the admin's language)."""
+    asked: dict[str, set[str]] = {"contact.cf.": set(), "ticket.cf.": set()}
+    for item in definition.get("fields") or []:
+        mapping = str(item.get("mapping") or "")
+        for prefix, keys in asked.items():
+            if mapping.startswith(prefix) and item.get("required"):
+                keys.add(mapping.removeprefix(prefix))
+    required = [
+        d
+        for d in CustomFieldDefinition.objects.filter(
+            tenant=tenant,
+            object_type__in=[ObjectType.CONTACT, ObjectType.TICKET],
+            required=True,
+        ).order_by("order", "id")
+        if d.default is None
+    ]  # one query for both kinds
+    warnings = [
+        _(
+            "The contact custom field “%(field)s” is required, and this form does not ask "
+            "for it as a required field. A submission from a new customer is still stored "
+            "and opens its inquiry, but no contact is created for that customer. Add the "
+            "field to the form and tick “Required”, or make the custom field optional."
+        )
+        % {"field": label_for(d)}
+        for d in required
+        if d.object_type == ObjectType.CONTACT and d.key not in asked["contact.cf."]
+    ]
+    if definition.get("kind", FormKind.INQUIRY) == FormKind.INQUIRY:
+        warnings += [
+            _(
+                "The inquiry custom field “%(field)s” is required, and this form does not ask "
+                "for it as a required field. Inquiries from this form open without it."
+            )
+            % {"field": label_for(d)}
+            for d in required
+            if d.object_type == ObjectType.TICKET and d.key not in asked["ticket.cf."]
+        ]
+    return warnings
 
 
 # --- the definition ---------------------------------------------------------------------------
@@ -789,10 +849,12 @@ def form_submit(
     """A customer's submission: validated in the form's language, then in one transaction
     the contact (found by e-mail or phone, else created; non-empty values win), the ticket
     (inquiry forms) or the lead (lead forms), the submission row and the notifications.
-    Raises SubmissionInvalid with messages by field key; then nothing is stored."""
+    Raises SubmissionInvalid with messages by field key; then nothing is stored. Required
+    custom fields the customer did not give never refuse it: a new contact is then not
+    created (noted in data[NO_CONTACT]) and the ticket opens without them."""
     from contacts.models import InteractionKind
     from contacts.services import contact_create, contact_update, timeline_add
-    from support.tickets.services import ticket_create
+    from support.tickets.services import ticket_create, ticket_update
 
     if form.tenant_id != tenant.pk:
         raise ValueError("form_submit across tenants")
@@ -810,9 +872,22 @@ def form_submit(
                     if v
                 )  # fmt: skip
                 contact = _find_contact(tenant, contact_values)
-                if company_name:
+                # A required contact custom field the customer did not give would make
+                # contact_create refuse: the submission and its inquiry are stored anyway,
+                # without a contact (nothing typed is lost: every answer is in the
+                # submission and under the inquiry text); the builder warns about it.
+                missing_contact = (
+                    required_not_given(
+                        tenant=tenant, object_type=ObjectType.CONTACT, given=cleaned.contact_cf
+                    )
+                    if contact is None and contact_values
+                    else []
+                )
+                if missing_contact:
+                    contact_values = {}
+                if company_name and contact_values:
                     contact_values["company"] = _company(tenant, company_name, actor)
-                if cleaned.contact_cf:
+                if cleaned.contact_cf and contact_values:
                     contact_values["custom_fields"] = cleaned.contact_cf
                 if contact is None and contact_values:
                     contact_values["source"] = _source(form)
@@ -826,8 +901,19 @@ def form_submit(
                         tenant=tenant, contact=contact, actor=actor, **contact_values
                     )
                 ticket = None
+                missing_ticket: list[CustomFieldDefinition] = []
                 if form.kind == FormKind.INQUIRY:
                     subject, body = _ticket_text(form, fields, cleaned)
+                    extras = _ticket_extras(tenant, form, cleaned)
+                    # ticket_create applies the required rule to custom fields it is given;
+                    # the values the customer gave are set just after, without that rule.
+                    ticket_cf = extras.pop("custom_fields", None)
+                    if ticket_cf is not None:
+                        missing_ticket = required_not_given(
+                            tenant=tenant, object_type=ObjectType.TICKET, given=ticket_cf
+                        )
+                        if not missing_ticket:
+                            extras["custom_fields"] = ticket_cf
                     ticket = ticket_create(
                         tenant=tenant,
                         subject=subject,
@@ -835,12 +921,16 @@ def form_submit(
                         channel="web",
                         actor=actor,
                         contact=contact,
-                        requester_email=contact_values.get("email", ""),
+                        requester_email=cleaned.contact.get("email", ""),
                         requester_name=name,
                         language=form.language,
                         create_contact=False,
-                        **_ticket_extras(tenant, form, cleaned),
+                        **extras,
                     )
+                    if missing_ticket and ticket_cf:
+                        ticket = ticket_update(
+                            tenant=tenant, ticket=ticket, actor=actor, custom_fields=ticket_cf
+                        )
                 elif contact is not None:
                     timeline_add(
                         tenant=tenant,
@@ -855,12 +945,23 @@ def form_submit(
                         ),
                         ref_type="support.formsubmission",
                     )
+                if missing_contact:
+                    log.warning(
+                        "web form %s: no contact created, required custom fields %s not given",
+                        form.pk,
+                        [d.key for d in missing_contact],
+                    )
                 submission = FormSubmission.objects.create(
                     tenant=tenant,
                     form=form,
                     data={
                         **cleaned.values,
                         "_labels": {f.key: f.label for f in fields},
+                        **(
+                            {NO_CONTACT: [d.key for d in missing_contact]}
+                            if missing_contact
+                            else {}
+                        ),
                     },
                     ip_hash=ip_hash(ip) if ip else "",
                     user_agent=(user_agent or "")[:300],

@@ -19,9 +19,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.core import context
+from crm.core.customfields import definitions_for, label_for
 from crm.core.http import TenantRequest
 from crm.core.middleware import client_ip
-from crm.core.models import Membership
+from crm.core.models import Membership, ObjectType
 from crm.core.permissions import public, require_perm
 from support.tickets.models import Priority, SupportTeam, TicketCategory
 
@@ -126,9 +127,11 @@ def _builder_context(request: TenantRequest, form: InquiryForm) -> dict[str, Any
         "users": [{"value": m.user_id, "label": str(m.user)} for m in members],
         "save_url": reverse("support:form_save", kwargs={"form_id": form.pk}),
     }
+    definition = services.form_definition(form=form)
     return {
         "form": form,
-        "definition": services.form_definition(form=form),
+        "definition": definition,
+        "warnings": services.form_warnings(tenant=tenant, definition=definition),
         "options": options,
         "text": _builder_text(),
         **_snippets(request, form),
@@ -187,7 +190,9 @@ def form_save(request: TenantRequest, form_id: int) -> HttpResponse:
         form = services.form_save(tenant=request.tenant, form=form, data=data, actor=_me(request))
     except services.FormDefinitionError as exc:
         return JsonResponse({"errors": exc.errors}, status=400)
-    return JsonResponse({"definition": services.form_definition(form=form)})
+    definition = services.form_definition(form=form)
+    warnings = services.form_warnings(tenant=request.tenant, definition=definition)
+    return JsonResponse({"definition": definition, "warnings": warnings})
 
 
 @require_POST
@@ -196,13 +201,16 @@ def form_publish(request: TenantRequest, form_id: int) -> HttpResponse:
     form = selectors.access_form(tenant=request.tenant, form_id=form_id)
     publish = request.POST.get("published") == "1"
     try:
-        services.form_publish(tenant=request.tenant, form=form, published=publish)
+        form = services.form_publish(tenant=request.tenant, form=form, published=publish)
     except services.FormDefinitionError as exc:
         problems = " ".join(m for msgs in exc.errors.values() for m in msgs)
         messages.error(request, _("Not published: %(problems)s") % {"problems": problems})
     else:
         if publish:
             messages.success(request, _("Published. The public URL and the embed code work now."))
+            definition = services.form_definition(form=form)
+            for warning in services.form_warnings(tenant=request.tenant, definition=definition):
+                messages.warning(request, warning)
         else:
             messages.success(request, _("Unpublished. The public URL answers “not found” now."))
     return redirect("support:form_edit", form_id=form.pk)
@@ -227,15 +235,36 @@ def form_submissions(request: TenantRequest, form_id: int) -> HttpResponse:
         after = None
     page = selectors.submission_page(tenant=request.tenant, form=form, after=after)
     fields = selectors.form_fields(tenant=request.tenant, form=form)
+    cf_labels: dict[str, str] | None = None
     rows = []
     for sub in page.rows:
         labels = sub.data.get("_labels", {})
         values = [
             (labels.get(key) or key, value)
             for key, value in sub.data.items()
-            if key != "_labels" and value
+            if not key.startswith("_") and value
         ]
-        rows.append({"submission": sub, "values": values, "ticket_url": _ticket_url(sub)})
+        no_contact = ""
+        if sub.data.get(services.NO_CONTACT):
+            if cf_labels is None:  # one query for the page, only when needed
+                cf_labels = {
+                    d.key: label_for(d)
+                    for d in definitions_for(tenant=request.tenant, object_type=ObjectType.CONTACT)
+                }
+            comma = "、" if (translation.get_language() or "").startswith("ja") else ", "
+            names = comma.join(cf_labels.get(k, k) for k in sub.data[services.NO_CONTACT])
+            no_contact = _(
+                "No contact was created: the required contact field(s) %(fields)s were not "
+                "given on the form. The customer's answers are all here and in the inquiry."
+            ) % {"fields": names}
+        rows.append(
+            {
+                "submission": sub,
+                "values": values,
+                "ticket_url": _ticket_url(sub),
+                "no_contact": no_contact,
+            }
+        )
     return render(
         request,
         "support/webforms/submissions.html",
