@@ -12,6 +12,13 @@
    runs with its query count. Baseline in the same run: the tenant's five newest resolved
    tickets (`… WHERE status IN ('resolved','closed') ORDER BY id DESC LIMIT 5`).
 3. Prints one JSON object on its last line.
+
+With --shared it uses bench/support_insights.py's database (`crm_bench_support`) as it is,
+because other benchmarks read it at the same time: no migrate, no seeding, never dropped
+(--fresh is refused); it always times a `support_similar_rebuild` of the tenant (its
+only write: the tenant's token sets and token counts), unless --no-rebuild.
+
+    DEBUG=1 .venv/bin/python bench/support_similar.py --shared --repeat 20
 """
 
 from __future__ import annotations
@@ -30,24 +37,29 @@ sys.path.insert(0, str(ROOT))
 from bench._stats import summary  # noqa: E402
 
 DB_NAME = "crm_bench_similar"
+SHARED_DB_NAME = "crm_bench_support"  # bench/support_insights.py's
 
 
-def open_database(*, fresh: bool) -> None:
+def open_database(*, fresh: bool, shared: bool = False) -> str:
     import psycopg
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
     base_url = os.environ.get("DATABASE_URL", "postgresql://crm@localhost:5432/crm")
+    name = SHARED_DB_NAME if shared else DB_NAME
     with psycopg.connect(base_url, autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
-        if exists and fresh:
-            admin.execute(f"DROP DATABASE {DB_NAME}")
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if shared and not exists:
+            raise SystemExit(f"--shared: database {name} does not exist (seed it first)")
+        if exists and fresh and not shared:
+            admin.execute(f"DROP DATABASE {name}")
             exists = None
         if not exists:
-            admin.execute(f"CREATE DATABASE {DB_NAME}")
-    os.environ["CRM_DB_NAME"] = DB_NAME
+            admin.execute(f"CREATE DATABASE {name}")
+    os.environ["CRM_DB_NAME"] = name
     import django
 
     django.setup()
+    return name
 
 
 def timed(fn: Any, repeat: int) -> tuple[dict[str, Any], int]:
@@ -70,8 +82,16 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--fresh", action="store_true")
+    parser.add_argument(
+        "--shared",
+        action="store_true",
+        help=f"use {SHARED_DB_NAME} as it is (no migrate, no seeding, never dropped)",
+    )
+    parser.add_argument("--no-rebuild", action="store_true", help="with --shared: time reads only")
     args = parser.parse_args()
-    open_database(fresh=args.fresh)
+    if args.shared and args.fresh:
+        parser.error("--fresh would drop a database other benchmarks use; not with --shared")
+    database = open_database(fresh=args.fresh, shared=args.shared)
 
     from django.core.management import call_command
     from django.db import connection
@@ -87,15 +107,29 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "load_average_start": [round(x, 2) for x in os.getloadavg()],
     }
-    env = prepare(tickets=args.tickets, agents=4)
-    tenant = env["tenant"]
-    result.update(env["info"])
+    result["database"] = database
+    if args.shared:
+        from crm.core.models import Tenant
+
+        tenant = Tenant.objects.get(slug=SLUG)
+        with tenant_context(tenant):
+            result["tickets"] = Ticket.objects.filter(tenant=tenant).count()
+            result["done_tickets"] = Ticket.objects.filter(
+                tenant=tenant, status__in=["resolved", "closed"]
+            ).count()
+    else:
+        env = prepare(tickets=args.tickets, agents=4)
+        tenant = env["tenant"]
+        result.update(env["info"])
     with tenant_context(tenant):
         indexed = TicketTokens.objects.filter(tenant=tenant).count()
-    if indexed < result["tickets"]:
+    result["indexed_before"] = indexed
+    if (args.shared and not args.no_rebuild) or indexed < result["tickets"]:
+        result["load_average_before_rebuild"] = [round(x, 2) for x in os.getloadavg()]
         started = time.perf_counter()
         call_command("support_similar_rebuild", "--tenant", SLUG)
         result["rebuild_s"] = round(time.perf_counter() - started, 1)
+        result["load_average_after_rebuild"] = [round(x, 2) for x in os.getloadavg()]
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE support_tickettokens")
             cursor.execute("VACUUM ANALYZE support_similartokenstat")
