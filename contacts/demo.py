@@ -189,7 +189,11 @@ def _pick(array: str, h: int) -> str:
 
 
 def _hashes(count: int) -> str:
-    return "LATERAL (SELECT " + ", ".join(f"{_hash(k)} AS h{k}" for k in range(count)) + ") h"
+    # OFFSET 0 keeps the subquery from being pulled up: without it PostgreSQL pastes the
+    # whole hash expression into every place that reads h.h<k> (h.h3 alone a dozen times).
+    return (
+        "LATERAL (SELECT " + ", ".join(f"{_hash(k)} AS h{k}" for k in range(count)) + " OFFSET 0) h"
+    )
 
 
 def _run(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -360,6 +364,13 @@ def seed_contacts(*, tenant: Tenant, contacts: int = 200, **_: Any) -> None:
         # No ORDER BY: rows come out of generate_series in order and nothing between
         # reorders them (no join), so ids follow the row numbers without a sort (which
         # spilled 1 GB to disk at a million rows).
+        # Each level ends in OFFSET 0 so that it is computed once per row: flattened,
+        # PostgreSQL expanded every column into each place that reads it (the phone and
+        # mobile four times over in search_text, the company lookup twice), and the
+        # company's name was looked up with the row's whole hash expression in the
+        # subquery; that expression is not leakproof, so under row-level security it could
+        # not be the primary key's index condition and every lookup scanned the tenant's
+        # companies (quadratic: 1.3 ms a row with 1,000 companies; docs/benchmarks.md).
         cursor.execute("SELECT set_config('app.defer_search_vector', 'on', true)")
         cursor.execute(
             f"""
@@ -374,11 +385,12 @@ def seed_contacts(*, tenant: Tenant, contacts: int = 200, **_: Any) -> None:
               (%(last)s::text[])[ln] AS last_name, (%(first)s::text[])[fn] AS first_name,
               (%(last_kana)s::text[])[ln] AS last_name_kana,
               (%(first_kana)s::text[])[fn] AS first_name_kana,
-              CASE WHEN co > 0 THEN (%(company_id)s::bigint[])[co] END AS company_id,
+              c.company_id,
               -- By primary key: subscripting a text[] walks it from the start (O(n) per
               -- row with 50,000 companies), a bigint[] is indexed directly.
-              CASE WHEN co > 0 THEN (SELECT name FROM {Company._meta.db_table}
-                WHERE id = (%(company_id)s::bigint[])[co]) ELSE '' END AS company_name,
+              CASE WHEN c.company_id IS NOT NULL THEN (SELECT name
+                FROM {Company._meta.db_table} WHERE id = c.company_id) ELSE '' END
+                AS company_name,
               CASE WHEN co > 0 THEN {_pick("departments", 3)} ELSE '' END AS department,
               CASE WHEN co > 0 THEN {_pick("titles", 4)} ELSE '' END AS title,
               'user' || {number} || '@example.co.jp' AS email,
@@ -409,8 +421,14 @@ def seed_contacts(*, tenant: Tenant, contacts: int = 200, **_: Any) -> None:
                               CASE WHEN h.h2 %% 100 < 85
                                 THEN 1 + (h.h2 / 100) %% cardinality(%(company_id)s::bigint[])
                                 ELSE 0 END AS co,
-                              {place.format(3)} AS pl) c
+                              CASE WHEN h.h2 %% 100 < 85
+                                THEN (%(company_id)s::bigint[])[1 + (h.h2 / 100)
+                                  %% cardinality(%(company_id)s::bigint[])] END AS company_id,
+                              {place.format(3)} AS pl
+                       OFFSET 0) c
+            OFFSET 0
           ) r
+          OFFSET 0
         ) x
         """,
             params,
