@@ -340,6 +340,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "support.sla.tasks.scan_all_tenants",
         "schedule": 60.0,
     },
+    # Support analytics: roll up the closed days and the days changed since (dirty).
+    "support-insights-rollup": {
+        "task": "support.insights.tasks.rollup_refresh_all_tenants",
+        "schedule": 10 * 60.0,
+    },
 }
 
 # --- security headers -------------------------------------------------------------------

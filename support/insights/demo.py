@@ -16,6 +16,7 @@ replies within minutes to two days, resolutions within hours to a week, SLA due 
 by priority (first response 1/4/8/24 h, resolution 8/24/72/120 h) so some are missed,
 most on an existing contact, and support.sla's outcome records (met / breached) for the
 targets that are decided. Demo tickets write no history rows, timeline entries or mail.
+At the end the analytics rollup is refreshed (support.insights.rollup).
 """
 
 from __future__ import annotations
@@ -415,4 +416,9 @@ def seed_bulk_tickets(*, tenant: Tenant, count: int) -> int:
             ),
             {**span, "salt": demo_salt(tenant, "csat"), "comments": list(COMMENTS)},
         )
+    # The demo's past days go into the analytics rollup at once (the inserts marked them
+    # dirty; without this they would be read live until the next beat refresh).
+    from .rollup import rollup_refresh
+
+    rollup_refresh(tenant=tenant)
     return count

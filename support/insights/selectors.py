@@ -34,6 +34,9 @@ from django.utils.translation import gettext as _
 from crm.core.models import Tenant
 from support.tickets.models import ACTIVE_STATUSES, Channel, SupportTeam, TicketCategory
 
+from . import rollup
+from .rollup import live_join_sql, rollup_days_sql
+
 SECTIONS = ("volume", "times", "sla", "backlog", "long_running", "workload", "csat")
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -158,6 +161,22 @@ class _Query:
             self.params["team"] = filters.team_id
         self.where = " AND ".join(where)
         self.ticket_filtered = len(where) > 1
+        # The same filters on the rollup's dimension columns (alias r).
+        self.rollup_where = " AND ".join(w.replace("t.", "r.", 1) for w in where)
+        self.filters = filters
+        self.tenant = tenant
+        self._plan: rollup.Plan | None = None
+
+    def plan(self) -> rollup.Plan:
+        """Which days of the period come from the rollup (support.insights.rollup)."""
+        if self._plan is None:
+            self._plan = rollup.rollup_plan(
+                tenant=self.tenant,
+                start=self.filters.start,
+                end=self.filters.end + dt.timedelta(days=1),
+            )
+            self.params.update(self._plan.params())
+        return self._plan
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         # Medians sort a year of durations (a million at the large tenant): with the
@@ -205,22 +224,200 @@ def _user_names(ids: list[int]) -> dict[int, str]:
     return {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=ids)}
 
 
+def _merge_sums(rows: list[tuple[Any, ...]], keys: int) -> list[tuple[Any, ...]]:
+    """Rows of (key columns…, sums…) from the rollup and the live query → one row per
+    key, the sums added."""
+    out: dict[tuple[Any, ...], list[Any]] = {}
+    for row in rows:
+        key = tuple(row[:keys])
+        sums = out.get(key)
+        if sums is None:
+            out[key] = [v or 0 for v in row[keys:]]
+        else:
+            for i, v in enumerate(row[keys:]):
+                sums[i] += v or 0
+    return [(*key, *sums) for key, sums in out.items()]
+
+
+def _volume_groups(q: _Query) -> list[tuple[Any, ...]]:
+    """(day, channel, category, count, grouping) of the period's tickets received."""
+    if not q.plan().any_rolled:
+        return q.rows(
+            """
+            SELECT (t.created_at AT TIME ZONE %(tz)s)::date, t.channel, t.category_id,
+              count(*),
+              GROUPING((t.created_at AT TIME ZONE %(tz)s)::date, t.channel, t.category_id)
+            FROM support_ticket t
+            WHERE {where} AND t.created_at >= %(start)s AND t.created_at < %(end)s
+            GROUP BY GROUPING SETS (((t.created_at AT TIME ZONE %(tz)s)::date), (t.channel),
+              (t.category_id))
+            """
+        )
+    rolled = q.rows(
+        f"""
+        SELECT r.day, r.channel, r.category_id,
+          GROUPING(r.day, r.channel, r.category_id), sum(r.received)
+        FROM support_insights_day r
+        WHERE {q.rollup_where} AND {rollup_days_sql()} AND r.received > 0
+        GROUP BY GROUPING SETS ((r.day), (r.channel), (r.category_id))
+        """
+    )
+    live = q.rows(
+        f"""
+        SELECT (t.created_at AT TIME ZONE %(tz)s)::date, t.channel, t.category_id,
+          GROUPING((t.created_at AT TIME ZONE %(tz)s)::date, t.channel, t.category_id),
+          count(*)
+        FROM support_ticket t {live_join_sql("t.created_at")}
+        WHERE {{where}}
+        GROUP BY GROUPING SETS (((t.created_at AT TIME ZONE %(tz)s)::date), (t.channel),
+          (t.category_id))
+        """
+    )
+    return [(d, c, k, n, g) for d, c, k, g, n in _merge_sums(rolled + live, 4)]
+
+
+def _seconds_hours(value: float | None) -> float | None:
+    return None if value is None else _hours(value / 3600.0)
+
+
+def _duration_buckets(
+    q: _Query, *, column: str, target: int, by_assignee: bool = False
+) -> list[tuple[Any, ...]]:
+    """Histogram rows ([assignee,] bucket, n, min s, max s) of created → `column` over the
+    period: the rollup's rolled days (the grain that keeps just what the filters and the
+    breakdown need) plus the live days bucketed the same way."""
+    grain = (
+        rollup.GRAIN_FULL
+        if q.ticket_filtered
+        else (rollup.GRAIN_ASSIGNEE if by_assignee else rollup.GRAIN_ALL)
+    )
+    key = "r.assignee_id, " if by_assignee else ""
+    rolled = q.rows(
+        f"""
+        SELECT {key}r.bucket, sum(r.n), min(r.min_seconds), max(r.max_seconds)
+        FROM support_insights_duration r
+        WHERE {q.rollup_where} AND r.grain = {grain} AND r.target = {target}
+          AND {rollup_days_sql()} {"AND r.assignee_id IS NOT NULL" if by_assignee else ""}
+        GROUP BY {key}r.bucket
+        """
+    )
+    seconds = f"date_part('epoch', t.{column} - t.created_at)"
+    live_key = "t.assignee_id, " if by_assignee else ""
+    live = q.rows(
+        f"""
+        SELECT {live_key}{rollup.BUCKET_SQL.format(s=seconds)}, count(*), min({seconds}),
+          max({seconds})
+        FROM support_ticket t {live_join_sql("t." + column)}
+        WHERE {{where}} {"AND t.assignee_id IS NOT NULL" if by_assignee else ""}
+        GROUP BY 1{", 2" if by_assignee else ""}
+        """
+    )
+    return rolled + live
+
+
+def _backlog_rolled(q: _Query) -> dict[str, Any]:
+    """The backlog from the rollup's received / resolved per day (rolled days) and the
+    tickets (the other days); open before the period = received − resolved before it
+    (the same as the live count while no ticket is resolved before it was received)."""
+    before = rollup.rollup_plan_before(tenant=q.tenant, day=q.filters.start)
+    q.params.update(before.params("b_"))
+    ((base_rolled,),) = q.rows(
+        f"""
+        SELECT coalesce(sum(r.received) - sum(r.resolved), 0) FROM support_insights_day r
+        WHERE {q.rollup_where} AND {rollup_days_sql(prefix="b_")}
+        """
+    )
+    ((base_received,),) = q.rows(
+        f"""SELECT count(*) FROM support_ticket t {live_join_sql("t.created_at", "b_")}
+        WHERE {{where}}"""
+    )
+    ((base_resolved,),) = q.rows(
+        f"""SELECT count(*) FROM support_ticket t {live_join_sql("t.resolved_at", "b_")}
+        WHERE {{where}}"""
+    )
+    rows = q.rows(
+        f"""
+        SELECT r.day, sum(r.received), sum(r.resolved) FROM support_insights_day r
+        WHERE {q.rollup_where} AND {rollup_days_sql()} GROUP BY r.day
+        UNION ALL
+        SELECT (t.created_at AT TIME ZONE %(tz)s)::date, count(*), 0
+        FROM support_ticket t {live_join_sql("t.created_at")} WHERE {{where}} GROUP BY 1
+        UNION ALL
+        SELECT (t.resolved_at AT TIME ZONE %(tz)s)::date, 0, count(*)
+        FROM support_ticket t {live_join_sql("t.resolved_at")} WHERE {{where}} GROUP BY 1
+        """
+    )
+    per_day = {r[0]: (int(r[1]), int(r[2])) for r in _merge_sums(rows, 1)}
+    open_now = int(base_rolled) + int(base_received) - int(base_resolved)
+    days = []
+    for i in range((q.filters.end - q.filters.start).days + 1):
+        day = q.filters.start + dt.timedelta(days=i)
+        received, resolved = per_day.get(day, (0, 0))
+        open_now += received - resolved
+        days.append(
+            {"day": day.isoformat(), "received": received, "resolved": resolved, "open": open_now}
+        )
+    return {"days": days}
+
+
+def _csat_rolled(q: _Query) -> tuple[list[tuple[Any, ...]], tuple[int]]:
+    """The CSAT figures as the live query gives them — (agent, category, count, average,
+    1…5, grouping) rows and (sent,) — from the rollup's rolled days and the live days."""
+    ticket_join = (
+        "JOIN support_ticket t ON t.id = c.ticket_id AND {where}" if q.ticket_filtered else ""
+    )
+    rolled = q.rows(
+        f"""
+        SELECT r.csat_agent_id, r.csat_category_id,
+          GROUPING(r.csat_agent_id, r.csat_category_id), sum(r.csat_rated),
+          sum(r.csat_score_sum), sum(r.csat_1), sum(r.csat_2), sum(r.csat_3), sum(r.csat_4),
+          sum(r.csat_5)
+        FROM support_insights_day r
+        WHERE {q.rollup_where} AND {rollup_days_sql()} AND r.csat_rated > 0
+        GROUP BY GROUPING SETS ((), (r.csat_agent_id), (r.csat_category_id))
+        """
+    )
+    live = q.rows(
+        f"""
+        SELECT c.agent_id, c.category_id, GROUPING(c.agent_id, c.category_id), count(*),
+          sum(c.rating), count(*) FILTER (WHERE c.rating = 1),
+          count(*) FILTER (WHERE c.rating = 2), count(*) FILTER (WHERE c.rating = 3),
+          count(*) FILTER (WHERE c.rating = 4), count(*) FILTER (WHERE c.rating = 5)
+        FROM support_csatrequest c {live_join_sql("c.rated_at")} {ticket_join}
+        WHERE c.tenant_id = %(t)s AND c.rating IS NOT NULL
+        GROUP BY GROUPING SETS ((), (c.agent_id), (c.category_id))
+        """
+    )
+    merged = _merge_sums(rolled + live, 3)
+    if not any(r[2] == 3 for r in merged):
+        merged.append((None, None, 3, 0, 0, 0, 0, 0, 0, 0))
+    rows = [
+        (agent, category, n, (total / n) if n else None, *scores, grouping)
+        for agent, category, grouping, n, total, *scores in merged
+        if n or grouping == 3
+    ]
+    ((sent_rolled,),) = q.rows(
+        f"""
+        SELECT coalesce(sum(r.csat_sent), 0) FROM support_insights_day r
+        WHERE {q.rollup_where} AND {rollup_days_sql()} AND r.csat_sent > 0
+        """
+    )
+    ((sent_live,),) = q.rows(
+        f"""
+        SELECT count(*) FROM support_csatrequest c {live_join_sql("c.created_at")} {ticket_join}
+        WHERE c.tenant_id = %(t)s
+        """
+    )
+    return rows, (int(sent_rolled) + int(sent_live),)
+
+
 # --- sections ---------------------------------------------------------------------------------
 
 
 def volume(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
     """One scan of the period's tickets grouped three ways (day, channel, category)."""
     q = _Query(tenant, filters)
-    groups = q.rows(
-        """
-        SELECT (t.created_at AT TIME ZONE %(tz)s)::date, t.channel, t.category_id, count(*),
-          GROUPING((t.created_at AT TIME ZONE %(tz)s)::date, t.channel, t.category_id)
-        FROM support_ticket t
-        WHERE {where} AND t.created_at >= %(start)s AND t.created_at < %(end)s
-        GROUP BY GROUPING SETS (((t.created_at AT TIME ZONE %(tz)s)::date), (t.channel),
-          (t.category_id))
-        """
-    )
+    groups = _volume_groups(q)
     per_day = {r[0]: int(r[3]) for r in groups if r[4] == 0b011}
     days = (filters.end - filters.start).days + 1
     dates = [filters.start + dt.timedelta(days=i) for i in range(days)]
@@ -257,6 +454,19 @@ def times(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
     (a breakdown per channel would sort them again, so the channel filter does that)."""
     q = _Query(tenant, filters)
     out: dict[str, Any] = {"basis": "wall_clock_hours"}
+    if q.plan().any_rolled:
+        for key, column, target in (
+            ("first_response", "first_response_at", rollup.FIRST_RESPONSE),
+            ("resolution", "resolved_at", rollup.RESOLUTION),
+        ):
+            buckets = _duration_buckets(q, column=column, target=target)
+            count, cuts = rollup.percentiles(buckets, (0.5, 0.9))
+            out[key] = {
+                "count": count,
+                "median_hours": _seconds_hours(cuts[0]),
+                "p90_hours": _seconds_hours(cuts[1]),
+            }
+        return out
     for key, column in (("first_response", "first_response_at"), ("resolution", "resolved_at")):
         ((count, cuts),) = q.rows(
             f"""
@@ -283,21 +493,45 @@ def sla(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
     q = _Query(tenant, filters)
     # Without a ticket filter the records are read alone (index-only on 0009's covering
     # index): no join to a million tickets.
-    source = (
-        "support_slarecord r JOIN support_ticket t ON t.id = r.ticket_id AND {where}"
-        if q.ticket_filtered
-        else "support_slarecord r"
+    ticket_join = (
+        "JOIN support_ticket t ON t.id = r.ticket_id AND {where}" if q.ticket_filtered else ""
     )
-    rows = q.rows(
-        f"""
-        SELECT r.target,
-          count(*) FILTER (WHERE r.outcome = 'met'),
-          count(*) FILTER (WHERE r.outcome = 'breached')
-        FROM {source}
-        WHERE r.tenant_id = %(t)s AND r.due_at >= %(start)s AND r.due_at < %(end)s
-        GROUP BY r.target
-        """
-    )
+    source = f"support_slarecord r {ticket_join}"
+    if q.plan().any_rolled:
+        # The rolled days from the rollup (its rows carry the ticket's dimensions), the
+        # other days' records live.
+        ((fr_met, fr_missed, res_met, res_missed),) = q.rows(
+            f"""
+            SELECT sum(r.fr_met), sum(r.fr_breached), sum(r.res_met), sum(r.res_breached)
+            FROM support_insights_day r WHERE {q.rollup_where} AND {rollup_days_sql()}
+            """
+        )
+        rolled = [
+            ("first_response", fr_met or 0, fr_missed or 0),
+            ("resolution", res_met or 0, res_missed or 0),
+        ]
+        live = q.rows(
+            f"""
+            SELECT r.target,
+              count(*) FILTER (WHERE r.outcome = 'met'),
+              count(*) FILTER (WHERE r.outcome = 'breached')
+            FROM support_slarecord r {live_join_sql("r.due_at")} {ticket_join}
+            WHERE r.tenant_id = %(t)s
+            GROUP BY r.target
+            """
+        )
+        rows = _merge_sums(rolled + live, 1)
+    else:
+        rows = q.rows(
+            f"""
+            SELECT r.target,
+              count(*) FILTER (WHERE r.outcome = 'met'),
+              count(*) FILTER (WHERE r.outcome = 'breached')
+            FROM {source}
+            WHERE r.tenant_id = %(t)s AND r.due_at >= %(start)s AND r.due_at < %(end)s
+            GROUP BY r.target
+            """
+        )
     (running,) = q.rows(
         """
         SELECT
@@ -334,6 +568,8 @@ def sla(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
 def backlog(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
     """Open at the end of each day, from three grouped counts and a running sum."""
     q = _Query(tenant, filters)
+    if q.plan().any_rolled:
+        return _backlog_rolled(q)
     rows = q.rows(
         """
         WITH base AS (
@@ -401,7 +637,68 @@ def workload(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
     """Three index-backed pieces (open now, resolved in the period, first answered in the
     period) gathered per assignee."""
     q = _Query(tenant, filters)
-    rows = q.rows(
+    rows = _workload_rolled(q) if q.plan().any_rolled else _workload_live(q)
+    names = _user_names([r[0] for r in rows])
+    agents = [
+        {
+            "user_id": r[0],
+            "name": names.get(r[0], ""),
+            "open": int(r[1]),
+            "resolved": int(r[2]),
+            "median_first_response_hours": _hours(r[3]),
+        }
+        for r in rows
+    ]
+    agents.sort(key=lambda a: (-a["open"], -a["resolved"], a["name"]))
+    return {"agents": agents}
+
+
+def _workload_rolled(q: _Query) -> list[tuple[Any, ...]]:
+    """(assignee, open now, resolved, median first response hours): open now is live (it
+    is about now), the period's figures come from the rollup and the live days."""
+    open_now = q.rows(
+        """
+        SELECT t.assignee_id, count(*) FROM support_ticket t
+        WHERE {where} AND t.status = ANY(%(active)s) AND t.assignee_id IS NOT NULL
+        GROUP BY 1
+        """
+    )
+    resolved = q.rows(
+        f"""
+        SELECT r.assignee_id, sum(r.resolved) FROM support_insights_day r
+        WHERE {q.rollup_where} AND {rollup_days_sql()} AND r.resolved > 0
+          AND r.assignee_id IS NOT NULL
+        GROUP BY 1
+        UNION ALL
+        SELECT t.assignee_id, count(*) FROM support_ticket t {live_join_sql("t.resolved_at")}
+        WHERE {{where}} AND t.assignee_id IS NOT NULL
+        GROUP BY 1
+        """
+    )
+    buckets: dict[int, list[tuple[Any, ...]]] = {}
+    for row in _duration_buckets(
+        q, column="first_response_at", target=rollup.FIRST_RESPONSE, by_assignee=True
+    ):
+        buckets.setdefault(row[0], []).append(row[1:])
+    open_by = {a: int(n) for a, n in open_now}
+    resolved_by = {a: int(n) for a, n in _merge_sums(resolved, 1)}
+    medians = {a: rollup.percentiles(rows, (0.5,))[1][0] for a, rows in buckets.items()}
+    out = []
+    for assignee in set(open_by) | set(resolved_by) | set(medians):
+        median = medians.get(assignee)
+        out.append(
+            (
+                assignee,
+                open_by.get(assignee, 0),
+                resolved_by.get(assignee, 0),
+                None if median is None else median / 3600.0,
+            )
+        )
+    return out
+
+
+def _workload_live(q: _Query) -> list[tuple[Any, ...]]:
+    return q.rows(
         """
         WITH open_now AS (
           SELECT t.assignee_id, count(*) AS n FROM support_ticket t
@@ -427,19 +724,6 @@ def workload(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
         FULL JOIN answered a ON a.assignee_id = coalesce(o.assignee_id, r.assignee_id)
         """
     )
-    names = _user_names([r[0] for r in rows])
-    agents = [
-        {
-            "user_id": r[0],
-            "name": names.get(r[0], ""),
-            "open": int(r[1]),
-            "resolved": int(r[2]),
-            "median_first_response_hours": _hours(r[3]),
-        }
-        for r in rows
-    ]
-    agents.sort(key=lambda a: (-a["open"], -a["resolved"], a["name"]))
-    return {"agents": agents}
 
 
 def csat(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
@@ -451,23 +735,26 @@ def csat(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
         if q.ticket_filtered
         else "support_csatrequest c"
     )
-    rows = q.rows(
-        f"""
-        SELECT c.agent_id, c.category_id, count(*), avg(c.rating),
-          count(*) FILTER (WHERE c.rating = 1), count(*) FILTER (WHERE c.rating = 2),
-          count(*) FILTER (WHERE c.rating = 3), count(*) FILTER (WHERE c.rating = 4),
-          count(*) FILTER (WHERE c.rating = 5), GROUPING(c.agent_id, c.category_id)
-        FROM {source}
-        WHERE c.tenant_id = %(t)s AND c.rated_at >= %(start)s AND c.rated_at < %(end)s
-        GROUP BY GROUPING SETS ((), (c.agent_id), (c.category_id))
-        """
-    )
-    (sent,) = q.rows(
-        f"""
-        SELECT count(*) FROM {source}
-        WHERE c.tenant_id = %(t)s AND c.created_at >= %(start)s AND c.created_at < %(end)s
-        """
-    )
+    if q.plan().any_rolled:
+        rows, sent = _csat_rolled(q)
+    else:
+        rows = q.rows(
+            f"""
+            SELECT c.agent_id, c.category_id, count(*), avg(c.rating),
+              count(*) FILTER (WHERE c.rating = 1), count(*) FILTER (WHERE c.rating = 2),
+              count(*) FILTER (WHERE c.rating = 3), count(*) FILTER (WHERE c.rating = 4),
+              count(*) FILTER (WHERE c.rating = 5), GROUPING(c.agent_id, c.category_id)
+            FROM {source}
+            WHERE c.tenant_id = %(t)s AND c.rated_at >= %(start)s AND c.rated_at < %(end)s
+            GROUP BY GROUPING SETS ((), (c.agent_id), (c.category_id))
+            """
+        )
+        (sent,) = q.rows(
+            f"""
+            SELECT count(*) FROM {source}
+            WHERE c.tenant_id = %(t)s AND c.created_at >= %(start)s AND c.created_at < %(end)s
+            """
+        )
     comments = q.rows(
         f"""
         SELECT c.rating, c.comment, c.rated_at, t.id, t.number, t.subject, c.agent_id
