@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crm.core.api.records import CustomFieldsSerializerMixin
+from crm.core.api.records import CustomFieldsSerializerMixin, FastReadSerializerMixin
 from crm.core.normalize import format_phone
 
 from ..models import Company, Contact, Interaction
@@ -63,7 +63,9 @@ class CompanyRefField(serializers.Field):
         return instance.company
 
 
-class ContactSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
+class ContactSerializer(
+    FastReadSerializerMixin, CustomFieldsSerializerMixin, serializers.ModelSerializer
+):
     company = CompanyRefField(required=False, allow_null=True)
     email = _loose(254)
     phone = _loose(40)
@@ -124,7 +126,9 @@ class ContactSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer
         return self._with_custom_fields(super().to_representation(instance), instance)
 
 
-class CompanySerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
+class CompanySerializer(
+    FastReadSerializerMixin, CustomFieldsSerializerMixin, serializers.ModelSerializer
+):
     phone = _loose(40)
     postal_code = _loose(20)
     prefecture = _loose(10)
