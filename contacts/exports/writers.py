@@ -42,7 +42,8 @@ CP932_FIXES = str.maketrans(
         "\u00a0": " ",  # no-break space
     }
 )
-# openpyxl refuses control characters other than tab, newline and carriage return.
+# Control characters other than tab, newline and carriage return are not allowed in a sheet
+# cell (XlsxWriter would write them as _xHHHH_ escapes Excel shows literally): dropped.
 XLSX_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
 
 
@@ -172,29 +173,45 @@ class CsvWriter:
 
 
 class XlsxWriter:
-    """openpyxl in write-only mode: rows stream to a temporary file, zipped on close, so
-    memory stays flat however many rows there are."""
+    """XlsxWriter in constant-memory mode: each row goes to a temporary file as it comes and
+    the workbook is zipped on close, so memory stays flat however many rows there are.
+    (XlsxWriter, not openpyxl's write-only mode: it writes the sheet's XML as text instead of
+    through an element tree, about twice as fast per cell; every cell is written as text,
+    so nothing typed is turned into a number, a formula or a link.)"""
 
     def __init__(self, out: IO[bytes], sheet_title: str) -> None:
-        from openpyxl import Workbook
+        import xlsxwriter
 
         self.out = out
-        self.book = Workbook(write_only=True)
-        self.sheet = self.book.create_sheet(title=sheet_title[:31] or "contacts")
+        self.book = xlsxwriter.Workbook(
+            out,
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
+        self.sheet = self.book.add_worksheet(sheet_title[:31] or "contacts")
+        self.row = 0
         self.replaced_cells = 0
 
     def write_header(self, names: list[str]) -> None:
-        self.sheet.append(names)
+        self.write_rows([names])
 
     def write_rows(self, rows: Iterable[list[str]]) -> None:
+        write = self.sheet.write_string
         for row in rows:
-            self.sheet.append([XLSX_ILLEGAL.sub("", cell) if cell else None for cell in row])
+            for col, cell in enumerate(row):
+                if cell:
+                    write(self.row, col, XLSX_ILLEGAL.sub("", cell))
+            self.row += 1
 
     def write_records(self, records: Iterable[dict[str, Any]]) -> None:  # pragma: no cover
         raise TypeError("xlsx takes rows")
 
     def close(self) -> None:
-        self.book.save(self.out)
+        self.book.close()
 
 
 class JsonLinesWriter:
