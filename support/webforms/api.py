@@ -160,6 +160,7 @@ class PublicFormDefinitionView(_PublicFormView):
             body["fields"] = [{k: f[k] for k in PUBLIC_FIELD_ATTRS} for f in definition["fields"]]
             body["form_token"] = services.form_token(form=form)
             body["min_seconds"] = services.min_seconds()
+            body["max_file_mb"] = services.file_limit_bytes(tenant=tenant) // (1024 * 1024)
             response = Response(body)
             response["Cache-Control"] = "no-store"
             return response
@@ -168,7 +169,8 @@ class PublicFormDefinitionView(_PublicFormView):
 class PublicFormSubmitView(_PublicFormView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT, auth=[])
     def post(self, request: Request, tenant_slug: str, key: str) -> Response:
-        """Submit values by field key, with `consent: true` and the `form_token`."""
+        """Submit values by field key, with `consent: true` and the `form_token`. Forms with
+        file fields take multipart/form-data (the file under its field key)."""
         tenant = selectors.public_tenant(slug=tenant_slug)
         with context.tenant_context(tenant):
             form = selectors.public_form(tenant=tenant, key=key)
@@ -183,6 +185,7 @@ class PublicFormSubmitView(_PublicFormView):
                     data=data,
                     ip=ip,
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                    files=request.FILES,
                 )
                 if outcome.status == "limited":
                     return Response(

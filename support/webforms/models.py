@@ -48,6 +48,9 @@ class FieldType(models.TextChoices):
     CHECKBOX = "checkbox", _("Checkbox")
     DATE = "date", _("Date")
     POSTAL_CODE = "postal_code", _("Postal code")
+    # The customer's file is attached to the inquiry's first message (like a mail's);
+    # `choices` holds the allowed types (extensions).
+    FILE = "file", _("File (attached to the inquiry)")
 
 
 CHOICE_TYPES = (FieldType.SELECT, FieldType.RADIO)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import mimetypes
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,9 +21,11 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.mail import send_mail
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -59,6 +63,9 @@ TOKEN_SALT = "support.webforms.token"  # noqa: S105 - a signing salt, not a secr
 TOKEN_MAX_AGE = 24 * 3600
 
 MAX_FIELDS = 50
+# Extensions a file field accepts when the admin names none: documents and photos.
+DEFAULT_FILE_TYPES = ["pdf", "jpg", "jpeg", "png", "gif", "heic", "txt", "csv", "xlsx", "docx"]
+FILE_TYPE = re.compile(r"^[a-z0-9]{1,10}$")
 MAX_CHOICES = 100
 TEXT_LIMITS = {FieldType.LONG_TEXT: 10_000}
 TEXT_LIMIT = 300
@@ -389,7 +396,9 @@ def form_definition_clean(*, tenant: Tenant, data: dict[str, Any]) -> dict[str, 
             )
         if len(item["choices"]) > MAX_CHOICES:
             add(f"{place}.choices", _("At most %(n)s choices.") % {"n": MAX_CHOICES})
-        if item["field_type"] not in CHOICE_TYPES:
+        if item["field_type"] == FieldType.FILE:
+            _clean_file_field(item, place, clean["kind"], add)
+        elif item["field_type"] not in CHOICE_TYPES:
             item["choices"] = []
         mapping = item["mapping"]
         if mapping and mapping not in targets:
@@ -419,6 +428,43 @@ def form_definition_clean(*, tenant: Tenant, data: dict[str, Any]) -> dict[str, 
         raise FormDefinitionError(errors)
     clean["fields"] = fields
     return clean
+
+
+def _clean_file_field(item: dict[str, Any], place: str, kind: str, add: Any) -> None:
+    """A file field: its allowed types (extensions, the defaults when none are given), no
+    mapping (the file goes to the inquiry), and only on inquiry forms."""
+    types = [str(t).strip().lower().lstrip(".") for t in item["choices"]]
+    types = [t for t in types if t]
+    bad = [t for t in types if not FILE_TYPE.match(t)]
+    if bad:
+        add(
+            f"{place}.choices",
+            _(
+                "Enter the allowed file types as extensions such as pdf or jpg, one per line "
+                "(not: %(bad)s)."
+            )
+            % {"bad": ", ".join(bad)},
+        )
+    item["choices"] = list(dict.fromkeys(types)) or list(DEFAULT_FILE_TYPES)
+    if item["mapping"]:
+        add(
+            f"{place}.mapping",
+            _("A file is attached to the inquiry; choose “Nowhere” for where it is saved."),
+        )
+    if kind == FormKind.LEAD:
+        add(
+            f"{place}.field_type",
+            _("Files can be sent only with inquiry forms: a lead form opens no inquiry."),
+        )
+
+
+def file_limit_bytes(*, tenant: Tenant) -> int:
+    """The largest file a form accepts: the tenant's limit for mail attachments (Settings →
+    Mail), capped by SUPPORT_FORM_FILE_MAX_MB (10) because anyone can post a public form."""
+    from support.mail.services import mail_settings
+
+    cap = int(getattr(settings, "SUPPORT_FORM_FILE_MAX_MB", 10)) * 1024 * 1024
+    return min(mail_settings(tenant=tenant).max_attachment_bytes, cap)
 
 
 @transaction.atomic
@@ -634,6 +680,7 @@ class Cleaned:
     ticket_cf: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
     place_of: dict[str, str] = field(default_factory=dict)  # mapping target -> field key
+    files: dict[str, Any] = field(default_factory=dict)  # field key -> accepted upload
 
 
 def _value_of(raw: Any) -> str:
@@ -669,15 +716,67 @@ def _clean_value(item: FormField, raw: str) -> str:
     return raw
 
 
+def file_name(upload: Any) -> str:
+    """The customer's file name, safe to store and show (no path, no control characters)."""
+    name = str(getattr(upload, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return re.sub(r"[\x00-\x1f]", "_", name).strip()[-200:] or "attachment"
+
+
+def _clean_file(item: FormField, upload: Any, limit: int) -> str:
+    """One uploaded file, checked for type and size; its text for the submission."""
+    name = file_name(upload)
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    allowed = list(item.choices or DEFAULT_FILE_TYPES)
+    if extension not in allowed:
+        raise ValidationError(
+            _(
+                "“%(name)s” is not a type this form accepts. Choose a file of one of these "
+                "types: %(types)s."
+            )
+            % {"name": name, "types": ", ".join(allowed)}
+        )
+    size = int(getattr(upload, "size", 0) or 0)
+    if size > limit:
+        raise ValidationError(
+            _(
+                "“%(name)s” is too large (%(size)s). Files of up to %(limit)s MB can be sent: "
+                "choose a smaller file."
+            )
+            % {"name": name, "size": filesizeformat(size), "limit": limit // (1024 * 1024)}
+        )
+    return f"{name} ({filesizeformat(size)})"
+
+
 def submission_clean(
-    *, tenant: Tenant, form: InquiryForm, fields: list[FormField], data: dict[str, Any]
+    *,
+    tenant: Tenant,
+    form: InquiryForm,
+    fields: list[FormField],
+    data: dict[str, Any],
+    files: Any = None,
 ) -> Cleaned:
     """Checks every field and the consent, and runs the contact data through the contacts
     app's own normalization (its messages, in the active language). Writes nothing."""
     from contacts.services import clean_contact_data
 
     result = Cleaned()
+    limit: int | None = None
     for item in fields:
+        if item.field_type == FieldType.FILE:
+            upload = files.get(item.key) if files is not None else None
+            if upload is None:
+                if item.required:
+                    result.errors[item.key] = [_("Choose a file to send.")]
+                continue
+            if limit is None:
+                limit = file_limit_bytes(tenant=tenant)
+            try:
+                result.values[item.key] = _clean_file(item, upload, limit)
+            except ValidationError as exc:
+                result.errors[item.key] = list(exc.messages)
+            else:
+                result.files[item.key] = upload
+            continue
         raw = _value_of(data.get(item.key))
         try:
             value = _clean_value(item, raw)
@@ -833,6 +932,38 @@ def _ticket_text(form: InquiryForm, fields: list[FormField], cleaned: Cleaned) -
     return subject, body
 
 
+def _attach(tenant: Tenant, ticket: Any, fields: list[FormField], cleaned: Cleaned) -> None:
+    """The accepted files go on the inquiry's first customer message as TicketAttachment
+    rows, stored exactly like a mail's attachments (the same model and tenant path), so the
+    ticket page lists them the same way."""
+    from support.tickets.models import MessageKind, TicketAttachment, TicketMessage
+
+    if not cleaned.files:
+        return
+    message = (
+        TicketMessage.objects.filter(tenant=tenant, ticket=ticket, kind=MessageKind.CUSTOMER)
+        .order_by("id")
+        .first()
+    )
+    if message is None:  # ticket_create always writes it; a missing one is a bug
+        raise RuntimeError("web form ticket without its first message")
+    for item in fields:
+        upload = cleaned.files.get(item.key)
+        if upload is None:
+            continue
+        name = file_name(upload)
+        upload.seek(0)
+        TicketAttachment.objects.create(
+            tenant=tenant,
+            message=message,
+            file=File(upload, name=name),
+            filename=name,
+            # From the name, never the sender's claim (it is shown and served as is).
+            content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+            size=int(upload.size or 0),
+        )
+
+
 def _source(form: InquiryForm) -> str:
     return f"web form: {form.name}"[:50]
 
@@ -845,6 +976,7 @@ def form_submit(
     ip: str | None = None,
     user_agent: str = "",
     actor: Any = None,
+    files: Any = None,
 ) -> FormSubmission:
     """A customer's submission: validated in the form's language, then in one transaction
     the contact (found by e-mail or phone, else created; non-empty values win), the ticket
@@ -860,7 +992,7 @@ def form_submit(
         raise ValueError("form_submit across tenants")
     fields = list(FormField.objects.filter(tenant=tenant, form=form).order_by("position", "id"))
     with translation.override(form.language):
-        cleaned = submission_clean(tenant=tenant, form=form, fields=fields, data=data)
+        cleaned = submission_clean(tenant=tenant, form=form, fields=fields, data=data, files=files)
         if cleaned.errors:
             raise SubmissionInvalid(cleaned.errors)
         try:
@@ -931,6 +1063,7 @@ def form_submit(
                         ticket = ticket_update(
                             tenant=tenant, ticket=ticket, actor=actor, custom_fields=ticket_cf
                         )
+                    _attach(tenant, ticket, fields, cleaned)
                 elif contact is not None:
                     timeline_add(
                         tenant=tenant,
@@ -1009,6 +1142,7 @@ def form_submit_public(
     data: dict[str, Any],
     ip: str | None,
     user_agent: str = "",
+    files: Any = None,
 ) -> PublicOutcome:
     """A post from the outside, checked in this order (call inside the form's language):
     the attempt ceiling, the honeypot, the time token, then one of the address's submission
@@ -1024,7 +1158,9 @@ def form_submit_public(
     if not submission_slot_take(tenant=tenant, ip=ip):
         return PublicOutcome("limited")
     try:
-        submission = form_submit(tenant=tenant, form=form, data=data, ip=ip, user_agent=user_agent)
+        submission = form_submit(
+            tenant=tenant, form=form, data=data, ip=ip, user_agent=user_agent, files=files
+        )
     except SubmissionInvalid as exc:
         submission_slot_give_back(tenant=tenant, ip=ip)
         return PublicOutcome("invalid", errors=exc.errors)

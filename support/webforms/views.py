@@ -338,6 +338,7 @@ def public_form(request: HttpRequest, tenant_slug: str, key: str) -> HttpRespons
                     data=request.POST,
                     ip=ip,
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                    files=request.FILES,
                 )
                 if outcome.status == "limited":
                     return _public_page(
@@ -367,6 +368,9 @@ def public_form(request: HttpRequest, tenant_slug: str, key: str) -> HttpRespons
                 "consent_name": services.CONSENT,
                 "suggest_url": _suggest_url(tenant.slug),
                 "embed": request.GET.get("embed") == "1" or request.POST.get("embed") == "1",
+                "has_files": any(f.field_type == FieldType.FILE for f in fields),
+                "file_limit_mb": services.file_limit_bytes(tenant=tenant) // (1024 * 1024),
+                "reshown": request.method == "POST",
             }
             return _public_page(
                 request, "support/webforms/public_form.html", ctx, status=400 if errors else 200
