@@ -329,6 +329,7 @@ def public_form(request: HttpRequest, tenant_slug: str, key: str) -> HttpRespons
             values: dict[str, str] = {}
             errors: dict[str, list[str]] = {}
             notice = ""
+            limited = False
             if request.method == "POST":
                 ip = client_ip(request)
                 values = {f.key: (request.POST.get(f.key) or "") for f in fields}
@@ -340,19 +341,14 @@ def public_form(request: HttpRequest, tenant_slug: str, key: str) -> HttpRespons
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
                     files=request.FILES,
                 )
-                if outcome.status == "limited":
-                    return _public_page(
-                        request,
-                        "support/webforms/public_limited.html",
-                        {"form": form, "lang": form.language},
-                        status=429,
-                    )
+                limited = outcome.status == "limited"
                 if outcome.status == "silent":
                     return redirect(_thanks_url(form, ""))
                 if outcome.status == "accepted" and outcome.submission is not None:
                     return redirect(_thanks_url(form, outcome.submission.receipt))
                 notice = outcome.message
                 errors = outcome.errors
+            has_files = any(f.field_type == FieldType.FILE for f in fields)
             ctx = {
                 "form": form,
                 "lang": form.language,
@@ -368,12 +364,19 @@ def public_form(request: HttpRequest, tenant_slug: str, key: str) -> HttpRespons
                 "consent_name": services.CONSENT,
                 "suggest_url": _suggest_url(tenant.slug),
                 "embed": request.GET.get("embed") == "1" or request.POST.get("embed") == "1",
-                "has_files": any(f.field_type == FieldType.FILE for f in fields),
-                "file_limit_mb": services.file_limit_bytes(tenant=tenant) // (1024 * 1024),
+                "has_files": has_files,
+                "file_limit_mb": (
+                    services.file_limit_bytes(tenant=tenant) // (1024 * 1024) if has_files else 0
+                ),
                 "reshown": request.method == "POST",
+                # Over the limit: the same form again with what was typed, and why.
+                "limited": limited,
             }
             return _public_page(
-                request, "support/webforms/public_form.html", ctx, status=400 if errors else 200
+                request,
+                "support/webforms/public_form.html",
+                ctx,
+                status=429 if limited else 400 if errors else 200,
             )
 
 

@@ -97,3 +97,15 @@ def test_the_api_counts_the_same_way(client, tenant) -> None:
         for n in range(6)
     ]
     assert codes == [201] * 5 + [429]
+
+
+def test_the_429_page_is_the_form_again_with_what_was_typed(client, tenant) -> None:
+    form = make_form(tenant, language="en")
+    for n in range(5):
+        assert client.post(_url(tenant, form), _good(tenant, form, n)).status_code == 302
+    response = client.post(_url(tenant, form), _good(tenant, form, 9))
+    body = response.content.decode()
+    assert response.status_code == 429
+    assert 'data-testid="rate-limited"' in body and "wait about ten minutes" in body
+    assert "注文番号 A-100 の商品がまだ届きません。" in body and "r9@example.jp" in body
+    assert 'data-testid="public-form"' in body
