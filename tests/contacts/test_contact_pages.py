@@ -56,6 +56,29 @@ def test_the_list_shows_company_stage_owner_tags_and_a_tel_link(member_client, t
     assert "青空商事" in page and "ヤマダ" in page and "展示会" in page and "Alice" in page
 
 
+def test_the_list_rows_escape_what_people_typed(member_client, tenant, member) -> None:
+    """The rows are built in Python (contacts_tags.contact_rows), not by the template's
+    autoescaping: every typed value must still arrive escaped, with and without a search."""
+    with tenant_context(tenant):
+        company = company_create(tenant=tenant, name="<u>悪</u>商事")
+    make_contact(
+        tenant,
+        last_name="<b>山田</b>",
+        first_name='"太郎"',
+        last_name_kana="ヤマダ",
+        company=company.pk,
+        owner=member.pk,
+        tags=["<i>展示会</i>"],
+    )
+    for url in (reverse("contacts:list"), reverse("contacts:list") + "?q=山田"):
+        page = html(member_client.get(url))
+        assert "<b>" not in page and "<u>" not in page and "<i>展示会" not in page
+        assert "&lt;i&gt;展示会&lt;/i&gt;" in page and "&lt;u&gt;悪&lt;/u&gt;商事" in page
+        assert 'aria-label="Select &lt;b&gt;山田&lt;/b&gt; &quot;太郎&quot;"' in page
+        assert "&quot;太郎&quot;" in page
+    assert "<mark>山田</mark>" in page
+
+
 def test_the_list_filters_by_owner_stage_and_tag(member_client, tenant, member) -> None:
     mine = make_contact(tenant, last_name="担当あり", owner=member.pk, tags=["A"])
     other = make_contact(tenant, last_name="顧客", lifecycle_stage="customer")
