@@ -9,13 +9,19 @@
    tickets with `support.insights.demo.seed_bulk_tickets` (what `seed_demo --tickets N`
    runs: one set-based INSERT … SELECT generate_series for the tickets, one per message
    kind, one for CSAT), timed. A kept database with enough tickets is reused as it is.
-2. Times each analytics section's selector in-process over the last 365 days (server time
+2. Rebuilds the analytics rollup (support.insights.rollup: every closed day), timed, with
+   the rows it wrote; then the nightly refresh (one day: the beat's work after midnight)
+   and a refresh with nothing to do, timed. --no-rollup skips this and times the sections
+   live (the rollup is not used while its zone is not the tenant's).
+3. Times each analytics section's selector in-process over the last 365 days (server time
    without HTTP), p50/p95 over --repeat runs, with the query count; then one filtered run
    (a channel and a category). Baseline in the same run: `SELECT count(*) FROM
    support_ticket WHERE tenant_id = … AND created_at >= <a year ago>`.
-3. Times the whole page as a browser loads it through Django's test client, logged in as
+   Each section is also computed once live and compared with the rollup's answer
+   (counts equal; the largest difference of a median / p90 in hours).
+4. Times the whole page as a browser loads it through Django's test client, logged in as
    the manager: GET /support/insights/?start=…&end=… and the seven JSON calls it makes.
-4. Prints one JSON object on its last line.
+5. Prints one JSON object on its last line.
 """
 
 from __future__ import annotations
@@ -37,20 +43,20 @@ DB_NAME = "crm_bench_support"
 SLUG = "support-bench"
 
 
-def open_database(*, fresh: bool) -> None:
+def open_database(*, fresh: bool, name: str = DB_NAME) -> None:
     """Creates (or reuses) the scratch database and points Django at it."""
     import psycopg
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
     base_url = os.environ.get("DATABASE_URL", "postgresql://crm@localhost:5432/crm")
     with psycopg.connect(base_url, autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and fresh:
-            admin.execute(f"DROP DATABASE {DB_NAME}")
+            admin.execute(f"DROP DATABASE {name}")
             exists = None
         if not exists:
-            admin.execute(f"CREATE DATABASE {DB_NAME}")
-    os.environ["CRM_DB_NAME"] = DB_NAME
+            admin.execute(f"CREATE DATABASE {name}")
+    os.environ["CRM_DB_NAME"] = name
     import django
 
     django.setup()
@@ -164,6 +170,85 @@ def prepare(*, tickets: int, agents: int) -> dict[str, Any]:
     return {"tenant": tenant, "manager": manager, "agents": agent_ids, "info": info}
 
 
+def build_rollup(tenant: Any) -> dict[str, Any]:
+    """The full rebuild, the nightly one-day refresh and an idle refresh, timed."""
+    import datetime as dt
+
+    from django.db import connection
+
+    from support.insights.models import InsightsRollupState
+    from support.insights.rollup import rollup_refresh
+    from support.insights.selectors import tenant_today
+
+    out: dict[str, Any] = {}
+    started = time.perf_counter()
+    result = rollup_refresh(tenant=tenant, full=True)
+    out["full_refresh_s"] = round(time.perf_counter() - started, 2)
+    out["days"] = result.days
+    with connection.cursor() as cursor:
+        for table in ("support_insights_day", "support_insights_duration"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+            cursor.execute(f"SELECT count(*) FROM {table} WHERE tenant_id = %s", [tenant.pk])
+            out[f"rows_{table}"] = cursor.fetchone()[0]
+    nightly = []
+    for _ in range(3):
+        InsightsRollupState.objects.filter(tenant=tenant).update(
+            rolled_until=tenant_today(tenant) - dt.timedelta(days=1)
+        )
+        started = time.perf_counter()
+        days = rollup_refresh(tenant=tenant).days
+        nightly.append(round((time.perf_counter() - started) * 1000, 1))
+        assert days == 1, days
+    out["nightly_one_day_refresh_ms"] = nightly
+    started = time.perf_counter()
+    rollup_refresh(tenant=tenant)
+    out["idle_refresh_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return out
+
+
+def compare_live(tenant: Any, filters: Any) -> dict[str, Any]:
+    """Each section once from the rollup and once live: counts must be equal; the largest
+    difference of a median / p90 (hours)."""
+    from support.insights import selectors
+    from support.insights.models import InsightsRollupState
+
+    def walk(a: Any, b: Any, path: str, diffs: list[tuple[float, str]]) -> None:
+        if isinstance(b, dict):
+            for key in b:
+                walk(a.get(key), b[key], f"{path}.{key}", diffs)
+        elif isinstance(b, list):
+            if len(a) != len(b):
+                diffs.append((float("inf"), f"{path} length {len(a)} != {len(b)}"))
+                return
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
+                walk(x, y, f"{path}[{i}]", diffs)
+        elif path.endswith("_hours") and a is not None and b is not None:
+            diffs.append((abs(a - b), f"{path} {a} vs {b}"))
+        elif a != b:
+            diffs.append((float("inf"), f"{path} {a!r} != {b!r}"))
+
+    out: dict[str, Any] = {}
+    for section in selectors.SECTIONS:
+        if section == "long_running":
+            continue
+        rolled = selectors.insights_section(tenant=tenant, filters=filters, section=section)
+        state = InsightsRollupState.objects.get(tenant=tenant)
+        InsightsRollupState.objects.filter(tenant=tenant).update(zone="Etc/Unused")
+        try:
+            exact = selectors.insights_section(tenant=tenant, filters=filters, section=section)
+        finally:
+            InsightsRollupState.objects.filter(tenant=tenant).update(zone=state.zone)
+        diffs: list[tuple[float, str]] = []
+        walk(rolled, exact, section, diffs)
+        hours = [d for d in diffs if d[0] != float("inf")]
+        out[section] = {
+            "mismatches": [text for d, text in diffs if d == float("inf")][:5],
+            "max_hours_diff": round(max((d for d, _ in hours), default=0.0), 3),
+            "worst": max(hours)[1] if hours else "",
+        }
+    return out
+
+
 def timed(fn: Any, repeat: int) -> tuple[dict[str, Any], int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -185,8 +270,10 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--fresh", action="store_true", help="drop and rebuild the database")
+    parser.add_argument("--no-rollup", action="store_true", help="time the live SQL only")
+    parser.add_argument("--db", default=DB_NAME, help="scratch database (default %(default)s)")
     args = parser.parse_args()
-    open_database(fresh=args.fresh)
+    open_database(fresh=args.fresh, name=args.db)
 
     import datetime as dt
 
@@ -210,6 +297,14 @@ def main() -> None:
     today = selectors.tenant_today(tenant)
     year = selectors.InsightsFilters(start=today - dt.timedelta(days=365), end=today)
     with tenant_context(tenant):
+        from support.insights.models import InsightsRollupState
+
+        if args.no_rollup:
+            InsightsRollupState.objects.filter(tenant=tenant).update(zone="Etc/Unused")
+        else:
+            result["load_average_before_rollup"] = [round(x, 2) for x in os.getloadavg()]
+            result["rollup"] = build_rollup(tenant)
+            result["load_average_after_rollup"] = [round(x, 2) for x in os.getloadavg()]
         start_at = dt.datetime.combine(year.start, dt.time.min, selectors.tenant_zone(tenant))
 
         def baseline() -> None:
@@ -253,6 +348,9 @@ def main() -> None:
             )
             filtered_sections[section] = stats["p95_ms"]
         result["sections_year_filtered_p95_ms"] = filtered_sections
+        if not args.no_rollup:
+            result["rollup_vs_live_year"] = compare_live(tenant, year)
+            result["rollup_vs_live_year_filtered"] = compare_live(tenant, filtered)
 
     client = Client()
     client.force_login(env["manager"])
@@ -281,6 +379,12 @@ def main() -> None:
     for name, s in sections.items():
         print(f"{name:16} {s['p50_ms']:8} {s['p95_ms']:8} {s['queries']:8} {s['ratio_p95']:9}")
     print(f"page + 7 JSON over HTTP: p95 {whole_stats['p95_ms']} ms")
+    if "rollup" in result:
+        print("rollup:", json.dumps(result["rollup"]))
+        for name, cmp in result["rollup_vs_live_year"].items():
+            print(f"  vs live {name:10} {cmp}")
+        for name, cmp in result["rollup_vs_live_year_filtered"].items():
+            print(f"  vs live filtered {name:10} {cmp}")
     print(json.dumps(result, ensure_ascii=False))
 
 

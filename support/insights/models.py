@@ -14,12 +14,24 @@ from crm.core.models import Tenant, TenantOwned
 
 
 class InsightsDay(TenantOwned):
-    """Counts per tenant day (in the tenant's zone) and the ticket's channel, category,
-    team and assignee as they are now; CSAT ratings also by the agent and category the
-    request copied at resolution (NULL on the other rows)."""
+    """Counts per tenant day (in the tenant's zone) and `grain`: which of the ticket's
+    channel, category, team and assignee (as they are now) and the CSAT request's agent and
+    category (copied at resolution) the row keeps — the GROUPING() bits of the columns it
+    does not keep. Each reader takes the smallest grain with the columns it filters and
+    groups on (a year of the unfiltered ones is a few thousand rows)."""
+
+    # GROUPING(channel, category_id, team_id, assignee_id, csat_agent_id, csat_category_id)
+    GRAIN_DIMS = 0b000111  # channel, category, team: volume, backlog, SLA, CSAT totals
+    GRAIN_DIMS_ASSIGNEE = 0b000011  # + assignee: workload, filtered
+    GRAIN_ASSIGNEE = 0b111011  # assignee alone: workload
+    GRAIN_DIMS_CSAT_AGENT = 0b000101  # + the request's agent: CSAT by agent, filtered
+    GRAIN_CSAT_AGENT = 0b111101
+    GRAIN_DIMS_CSAT_CATEGORY = 0b000110  # + the request's category: CSAT by category
+    GRAIN_CSAT_CATEGORY = 0b111110
 
     day = models.DateField()
-    channel = models.CharField(max_length=16)
+    grain = models.SmallIntegerField(default=GRAIN_DIMS)
+    channel = models.CharField(max_length=16, null=True)
     category_id = models.BigIntegerField(null=True)
     team_id = models.BigIntegerField(null=True)
     assignee_id = models.BigIntegerField(null=True)
@@ -42,7 +54,7 @@ class InsightsDay(TenantOwned):
 
     class Meta:
         db_table = "support_insights_day"
-        indexes = [models.Index(fields=["tenant", "day"], name="insights_day_day")]
+        indexes = [models.Index(fields=["tenant", "grain", "day"], name="insights_day_grain")]
 
 
 class InsightsDuration(TenantOwned):
@@ -55,6 +67,9 @@ class InsightsDuration(TenantOwned):
     GRAIN_FULL = 0
     GRAIN_ASSIGNEE = 14  # GROUPING(channel, category_id, team_id, assignee_id) bits
     GRAIN_ALL = 15
+    # A month's row of a grain: grain + MONTH, `day` = the month's first day, the sums of
+    # its day rows (ALL and ASSIGNEE only: the others hardly compress).
+    MONTH = 100
     FIRST_RESPONSE = 1
     RESOLUTION = 2
 

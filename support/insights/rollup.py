@@ -4,11 +4,13 @@ so a year of analytics over a million tickets reads the rollup instead of the ti
 What is stored (per tenant day in the tenant's zone, and the ticket's channel, category,
 team and assignee as they are now):
 - InsightsDay: received, resolved, SLA records due (met / breached per target), CSAT sent,
-  ratings given (count, sum, per score; also by the agent / category the request copied);
+  ratings given (count, sum, per score), at seven grains (the three filter dimensions; with
+  the assignee, the request's agent or its category; those alone);
 - InsightsDuration: histograms of created → first reply and created → resolution, per
   day of the reply / resolution, in buckets of one minute below an hour and of 1 % above
   (BUCKET_SQL), each with its count, min and max, at three grains (all dimensions kept;
-  the assignee only; none).
+  the assignee only; none), the last two also per month (a year of them is read from
+  twelve months' rows and the days of the months only partly in the period).
 
 How it stays correct:
 - `rollup_refresh` rewrites days set-based (DELETE + INSERT … SELECT … GROUP BY of a day
@@ -47,7 +49,7 @@ from django.utils import timezone
 
 from crm.core.models import Tenant
 
-from .models import InsightsDuration, InsightsRollupState
+from .models import InsightsDay, InsightsDuration, InsightsRollupState
 
 # Durations in seconds → bucket: one per minute below an hour, then 1 % wide.
 BUCKET_RATIO = 1.01
@@ -63,6 +65,8 @@ RESOLUTION = InsightsDuration.RESOLUTION
 GRAIN_FULL = InsightsDuration.GRAIN_FULL
 GRAIN_ASSIGNEE = InsightsDuration.GRAIN_ASSIGNEE
 GRAIN_ALL = InsightsDuration.GRAIN_ALL
+DAY_DIMS = InsightsDay.GRAIN_DIMS
+MONTH = InsightsDuration.MONTH
 
 
 def zone_of(tenant: Tenant) -> dt.tzinfo:
@@ -115,6 +119,21 @@ class Plan:
     live_starts: list[Any] = field(default_factory=list)
     live_ends: list[Any] = field(default_factory=list)
 
+    def months(self) -> list[dt.date]:
+        """First days of the months whose every day is rolled (and not dirty)."""
+        skip = set(self.skip)
+        out = []
+        month = self.rolled_start.replace(day=1)
+        if month < self.rolled_start:
+            month = (month + dt.timedelta(days=32)).replace(day=1)
+        while True:
+            following = (month + dt.timedelta(days=32)).replace(day=1)
+            if following > self.rolled_end:
+                return out
+            if not any(d in skip for d in _days(month, following)):
+                out.append(month)
+            month = following
+
     @property
     def any_rolled(self) -> bool:
         return self.rolled_end > self.rolled_start and (
@@ -128,6 +147,7 @@ class Plan:
             f"{prefix}r_skip": self.skip,
             f"{prefix}l_starts": self.live_starts,
             f"{prefix}l_ends": self.live_ends,
+            f"{prefix}months": self.months(),
         }
 
 
@@ -254,10 +274,13 @@ def percentiles(
 # --- refreshing --------------------------------------------------------------------------
 
 _DAY_INSERT = """
-INSERT INTO support_insights_day (tenant_id, day, channel, category_id, team_id, assignee_id,
-  csat_agent_id, csat_category_id, received, resolved, fr_met, fr_breached, res_met,
-  res_breached, csat_sent, csat_rated, csat_score_sum, csat_1, csat_2, csat_3, csat_4, csat_5)
-SELECT %(t)s, f.day, f.channel, f.category_id, f.team_id, f.assignee_id, f.ca, f.cc,
+INSERT INTO support_insights_day (tenant_id, day, grain, channel, category_id, team_id,
+  assignee_id, csat_agent_id, csat_category_id, received, resolved, fr_met, fr_breached,
+  res_met, res_breached, csat_sent, csat_rated, csat_score_sum, csat_1, csat_2, csat_3, csat_4,
+  csat_5)
+SELECT %(t)s, f.day,
+  GROUPING(f.channel, f.category_id, f.team_id, f.assignee_id, f.ca, f.cc),
+  f.channel, f.category_id, f.team_id, f.assignee_id, f.ca, f.cc,
   sum(f.received), sum(f.resolved), sum(f.fr_met), sum(f.fr_breached), sum(f.res_met),
   sum(f.res_breached), sum(f.sent), sum(f.rated), sum(f.score), sum(f.s1), sum(f.s2),
   sum(f.s3), sum(f.s4), sum(f.s5)
@@ -296,7 +319,15 @@ FROM (
   JOIN support_ticket t ON t.id = c.ticket_id AND t.tenant_id = %(t)s
   WHERE c.tenant_id = %(t)s AND c.rating IS NOT NULL
 ) f
-GROUP BY f.day, f.channel, f.category_id, f.team_id, f.assignee_id, f.ca, f.cc
+GROUP BY GROUPING SETS (
+  (f.day, f.channel, f.category_id, f.team_id),
+  (f.day, f.channel, f.category_id, f.team_id, f.assignee_id),
+  (f.day, f.assignee_id),
+  (f.day, f.channel, f.category_id, f.team_id, f.ca),
+  (f.day, f.ca),
+  (f.day, f.channel, f.category_id, f.team_id, f.cc),
+  (f.day, f.cc)
+)
 """
 
 _DURATION_INSERT = f"""
@@ -374,6 +405,37 @@ def _roll_days(
             ),
             params,
         )
+        # Month rows of the unfiltered grains: the sums of the months' day rows, for every
+        # month a rewritten day lies in (all of them after a rebuild).
+        if days is None:
+            cursor.execute(
+                "SELECT DISTINCT date_trunc('month', day)::date FROM support_insights_duration "
+                "WHERE tenant_id = %s",
+                [tenant.pk],
+            )
+            months = [r[0] for r in cursor.fetchall()]
+        else:
+            months = sorted({d.replace(day=1) for d in days})
+        cursor.execute(
+            f"""
+            WITH months AS (
+              SELECT DISTINCT date_trunc('month', d)::date AS m
+              FROM unnest(%(months)s::date[]) d
+            ), gone AS (
+              DELETE FROM support_insights_duration d USING months
+              WHERE d.tenant_id = %(t)s AND d.grain >= {MONTH} AND d.day = months.m
+            )
+            INSERT INTO support_insights_duration (tenant_id, day, target, grain, channel,
+              category_id, team_id, assignee_id, bucket, n, min_seconds, max_seconds)
+            SELECT %(t)s, months.m, d.target, d.grain + {MONTH}, NULL, NULL, NULL,
+              d.assignee_id, d.bucket, sum(d.n), min(d.min_seconds), max(d.max_seconds)
+            FROM months JOIN support_insights_duration d ON d.tenant_id = %(t)s
+              AND d.grain IN ({GRAIN_ALL}, {GRAIN_ASSIGNEE})
+              AND d.day >= months.m AND d.day < (months.m + interval '1 month')::date
+            GROUP BY months.m, d.target, d.grain, d.assignee_id, d.bucket
+            """,
+            {**params, "months": months},
+        )
 
 
 @dataclass
@@ -415,6 +477,11 @@ def rollup_refresh(*, tenant: Tenant, full: bool = False) -> RefreshResult:
             dirty = {timezone.localtime(r[0], zone).date() for r in cursor.fetchall()}
         if rebuild:
             _roll_days(tenant=tenant, zone=zone, days=None, until=today)
+            with connection.cursor() as cursor:
+                # Fresh statistics for the planner after rewriting every row (ANALYZE runs
+                # inside a transaction; VACUUM for index-only scans is autovacuum's).
+                cursor.execute("ANALYZE support_insights_day")
+                cursor.execute("ANALYZE support_insights_duration")
             count = -1
         else:
             days = sorted(dirty | set(_days(state.rolled_until, today)))

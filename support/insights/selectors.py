@@ -35,6 +35,7 @@ from crm.core.models import Tenant
 from support.tickets.models import ACTIVE_STATUSES, Channel, SupportTeam, TicketCategory
 
 from . import rollup
+from .models import InsightsDay
 from .rollup import live_join_sql, rollup_days_sql
 
 SECTIONS = ("volume", "times", "sla", "backlog", "long_running", "workload", "csat")
@@ -258,7 +259,8 @@ def _volume_groups(q: _Query) -> list[tuple[Any, ...]]:
         SELECT r.day, r.channel, r.category_id,
           GROUPING(r.day, r.channel, r.category_id), sum(r.received)
         FROM support_insights_day r
-        WHERE {q.rollup_where} AND {rollup_days_sql()} AND r.received > 0
+        WHERE {q.rollup_where} AND r.grain = {rollup.DAY_DIMS} AND {rollup_days_sql()}
+          AND r.received > 0
         GROUP BY GROUPING SETS ((r.day), (r.channel), (r.category_id))
         """
     )
@@ -292,12 +294,19 @@ def _duration_buckets(
         else (rollup.GRAIN_ASSIGNEE if by_assignee else rollup.GRAIN_ALL)
     )
     key = "r.assignee_id, " if by_assignee else ""
+    days = f"r.grain = {grain} AND {rollup_days_sql()}"
+    if grain != rollup.GRAIN_FULL:
+        # Whole months from their month rows, the other rolled days from day rows.
+        days = (
+            f"((r.grain = {grain + rollup.MONTH} AND r.day = ANY(%(months)s::date[])) "
+            f"OR ({days} AND date_trunc('month', r.day)::date <> ALL(%(months)s::date[])))"
+        )
     rolled = q.rows(
         f"""
         SELECT {key}r.bucket, sum(r.n), min(r.min_seconds), max(r.max_seconds)
         FROM support_insights_duration r
-        WHERE {q.rollup_where} AND r.grain = {grain} AND r.target = {target}
-          AND {rollup_days_sql()} {"AND r.assignee_id IS NOT NULL" if by_assignee else ""}
+        WHERE {q.rollup_where} AND r.target = {target} AND {days}
+          {"AND r.assignee_id IS NOT NULL" if by_assignee else ""}
         GROUP BY {key}r.bucket
         """
     )
@@ -324,7 +333,7 @@ def _backlog_rolled(q: _Query) -> dict[str, Any]:
     ((base_rolled,),) = q.rows(
         f"""
         SELECT coalesce(sum(r.received) - sum(r.resolved), 0) FROM support_insights_day r
-        WHERE {q.rollup_where} AND {rollup_days_sql(prefix="b_")}
+        WHERE {q.rollup_where} AND r.grain = {rollup.DAY_DIMS} AND {rollup_days_sql(prefix="b_")}
         """
     )
     ((base_received,),) = q.rows(
@@ -338,7 +347,8 @@ def _backlog_rolled(q: _Query) -> dict[str, Any]:
     rows = q.rows(
         f"""
         SELECT r.day, sum(r.received), sum(r.resolved) FROM support_insights_day r
-        WHERE {q.rollup_where} AND {rollup_days_sql()} GROUP BY r.day
+        WHERE {q.rollup_where} AND r.grain = {rollup.DAY_DIMS} AND {rollup_days_sql()}
+        GROUP BY r.day
         UNION ALL
         SELECT (t.created_at AT TIME ZONE %(tz)s)::date, count(*), 0
         FROM support_ticket t {live_join_sql("t.created_at")} WHERE {{where}} GROUP BY 1
@@ -366,15 +376,23 @@ def _csat_rolled(q: _Query) -> tuple[list[tuple[Any, ...]], tuple[int]]:
     ticket_join = (
         "JOIN support_ticket t ON t.id = c.ticket_id AND {where}" if q.ticket_filtered else ""
     )
+    day = InsightsDay
+    agent, category = (
+        (day.GRAIN_DIMS_CSAT_AGENT, day.GRAIN_DIMS_CSAT_CATEGORY)
+        if q.ticket_filtered
+        else (day.GRAIN_CSAT_AGENT, day.GRAIN_CSAT_CATEGORY)
+    )
     rolled = q.rows(
         f"""
-        SELECT r.csat_agent_id, r.csat_category_id,
-          GROUPING(r.csat_agent_id, r.csat_category_id), sum(r.csat_rated),
-          sum(r.csat_score_sum), sum(r.csat_1), sum(r.csat_2), sum(r.csat_3), sum(r.csat_4),
-          sum(r.csat_5)
+        SELECT CASE r.grain WHEN {agent} THEN r.csat_agent_id END,
+          CASE r.grain WHEN {category} THEN r.csat_category_id END,
+          CASE r.grain WHEN {agent} THEN 1 WHEN {category} THEN 2 ELSE 3 END,
+          sum(r.csat_rated), sum(r.csat_score_sum), sum(r.csat_1), sum(r.csat_2),
+          sum(r.csat_3), sum(r.csat_4), sum(r.csat_5)
         FROM support_insights_day r
         WHERE {q.rollup_where} AND {rollup_days_sql()} AND r.csat_rated > 0
-        GROUP BY GROUPING SETS ((), (r.csat_agent_id), (r.csat_category_id))
+          AND r.grain IN ({rollup.DAY_DIMS}, {agent}, {category})
+        GROUP BY 1, 2, 3
         """
     )
     live = q.rows(
@@ -399,7 +417,8 @@ def _csat_rolled(q: _Query) -> tuple[list[tuple[Any, ...]], tuple[int]]:
     ((sent_rolled,),) = q.rows(
         f"""
         SELECT coalesce(sum(r.csat_sent), 0) FROM support_insights_day r
-        WHERE {q.rollup_where} AND {rollup_days_sql()} AND r.csat_sent > 0
+        WHERE {q.rollup_where} AND r.grain = {rollup.DAY_DIMS} AND {rollup_days_sql()}
+          AND r.csat_sent > 0
         """
     )
     ((sent_live,),) = q.rows(
@@ -503,7 +522,8 @@ def sla(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
         ((fr_met, fr_missed, res_met, res_missed),) = q.rows(
             f"""
             SELECT sum(r.fr_met), sum(r.fr_breached), sum(r.res_met), sum(r.res_breached)
-            FROM support_insights_day r WHERE {q.rollup_where} AND {rollup_days_sql()}
+            FROM support_insights_day r
+            WHERE {q.rollup_where} AND r.grain = {rollup.DAY_DIMS} AND {rollup_days_sql()}
             """
         )
         rolled = [
@@ -667,7 +687,9 @@ def _workload_rolled(q: _Query) -> list[tuple[Any, ...]]:
         f"""
         SELECT r.assignee_id, sum(r.resolved) FROM support_insights_day r
         WHERE {q.rollup_where} AND {rollup_days_sql()} AND r.resolved > 0
-          AND r.assignee_id IS NOT NULL
+          AND r.assignee_id IS NOT NULL AND r.grain = {
+            InsightsDay.GRAIN_DIMS_ASSIGNEE if q.ticket_filtered else InsightsDay.GRAIN_ASSIGNEE
+        }
         GROUP BY 1
         UNION ALL
         SELECT t.assignee_id, count(*) FROM support_ticket t {live_join_sql("t.resolved_at")}

@@ -168,7 +168,8 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("day", models.DateField()),
-                ("channel", models.CharField(max_length=16)),
+                ("grain", models.SmallIntegerField(default=7)),
+                ("channel", models.CharField(max_length=16, null=True)),
                 ("category_id", models.BigIntegerField(null=True)),
                 ("team_id", models.BigIntegerField(null=True)),
                 ("assignee_id", models.BigIntegerField(null=True)),
@@ -199,7 +200,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 "db_table": "support_insights_day",
-                "indexes": [models.Index(fields=["tenant", "day"], name="insights_day_day")],
+                "indexes": [
+                    models.Index(fields=["tenant", "grain", "day"], name="insights_day_grain")
+                ],
             },
             managers=[
                 ("objects", django.db.models.manager.Manager()),

@@ -193,10 +193,10 @@ def test_refreshes_are_idempotent_and_a_full_rebuild_gives_the_same_rows(seeded:
     def rows() -> list[tuple[Any, ...]]:
         with tenant_context(tenant), connection.cursor() as cursor:
             cursor.execute(
-                "SELECT day, channel, category_id, team_id, assignee_id, csat_agent_id, "
-                "csat_category_id, received, resolved, fr_met, fr_breached, res_met, "
+                "SELECT day, grain, channel, category_id, team_id, assignee_id, csat_agent_id,"
+                " csat_category_id, received, resolved, fr_met, fr_breached, res_met, "
                 "res_breached, csat_sent, csat_rated, csat_score_sum FROM support_insights_day "
-                "ORDER BY 1, 2, 3, 4, 5, 6, 7"
+                "ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"
             )
             day = cursor.fetchall()
             cursor.execute(
