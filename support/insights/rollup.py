@@ -122,7 +122,7 @@ class Plan:
     def months(self) -> list[dt.date]:
         """First days of the months whose every day is rolled (and not dirty)."""
         skip = set(self.skip)
-        out = []
+        out: list[dt.date] = []
         month = self.rolled_start.replace(day=1)
         if month < self.rolled_start:
             month = (month + dt.timedelta(days=32)).replace(day=1)
