@@ -235,17 +235,25 @@ def ticket_queue(
     limit: int = QUEUE_PAGE,
 ) -> QueuePage:
     """One page of a queue view, newest first: the tickets with id below `after`. One query
-    (assignee, team, category, contact and lock holder joined in)."""
+    (assignee, team, category, contact and lock holder joined in).
+
+    The page's ids are chosen in a subquery without the joins and the joins are made for
+    those rows only. With the joins in the same statement, a filter on the category or the
+    assignee made Django reuse its join for select_related as an INNER JOIN, and PostgreSQL
+    (which estimates one row for a table under row-level security) then drove the plan from
+    the category table: every matching ticket joined and sorted before the LIMIT, 70–260 ms
+    at 1,000,000 tickets instead of ~1 ms reading the view's index newest first."""
     if view not in VIEWS:
         view = "open"
     qs = view_queryset(tenant=tenant, membership=membership, view=view)
     qs = apply_filters(tenant=tenant, qs=qs, filters=filters)
     if after is not None:
         qs = qs.filter(id__lt=after)
+    page_ids = qs.order_by("-id").values("id")[: limit + 1]
     rows = list(
-        qs.select_related("assignee", "team", "category", "contact", "locked_by").order_by("-id")[
-            : limit + 1
-        ]
+        Ticket.objects.filter(tenant=tenant, id__in=page_ids)
+        .select_related("assignee", "team", "category", "contact", "locked_by")
+        .order_by("-id")
     )
     has_more = len(rows) > limit
     rows = rows[:limit]

@@ -10,8 +10,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template, render_to_string
+from django.template import Context, TemplateDoesNotExist, engines
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -29,6 +29,7 @@ from . import selectors, services
 from .forms import TicketEditForm, TicketNewForm, agent_choices, category_choices, team_choices
 from .models import Channel, MessageKind, Priority, Status, SupportTeam
 from .panels import ticket_panels
+from .presenters import attach_queue_rows
 
 SLA_TIMER_TEMPLATE = "support/sla/partials/timer.html"
 
@@ -85,6 +86,7 @@ def queue(request: TenantRequest) -> HttpResponse:
         from support.sla.selectors import attach_timers
 
         attach_timers(tenant=tenant, tickets=page.rows)
+    attach_queue_rows(tickets=page.rows)
     counts = selectors.queue_counts(tenant=tenant, membership=request.membership)
     labels = selectors.view_labels()
     filter_query = filters.querystring()
@@ -244,9 +246,13 @@ def _detail_context(request: TenantRequest, ticket: Any, **extra: Any) -> dict[s
         deals=detail["open_deals"],
         custom_field_definitions=definitions,
     )
+    # The conversation is not `messages`: that name is the flash messages' (base.html shows
+    # them as toasts), and the page showed every message of the conversation as a toast.
+    conversation = detail.pop("messages")
     return {
         "ticket": ticket,
         **detail,
+        "conversation": conversation,
         "holder": holder,
         "held_by_other": holder is not None and holder.pk != request.user.pk,
         "custom_field_rows": display_rows(definitions, ticket.custom_fields),
@@ -260,22 +266,32 @@ def _detail_context(request: TenantRequest, ticket: Any, **extra: Any) -> dict[s
     }
 
 
+def _processor_context(request: TenantRequest) -> dict[str, Any]:
+    """What the context processors give a template for this request, worked out once. Each
+    `render_to_string(..., request=request)` runs them all again (the shell's navigation is
+    ~40 URL reversals and permission checks); the ticket page renders several panels."""
+    updates: dict[str, Any] = {}
+    for processor in engines["django"].engine.template_context_processors:  # type: ignore[attr-defined]
+        updates.update(processor(request))
+    return updates
+
+
 def _rendered_panels(request: TenantRequest, ticket: Any) -> dict[str, list[dict[str, Any]]]:
     """The registered panels per place, each rendered with its own context at the top level
-    (as the panel templates of the other parts expect) plus the ticket and the request."""
+    (as the panel templates of the other parts expect) plus the ticket and the request, and
+    what the context processors give every template (computed once for all panels)."""
     panels = ticket_panels(tenant=request.tenant, membership=request.membership, ticket=ticket)
-    return {
-        place: [
-            {
-                "key": panel["key"],
-                "html": render_to_string(
-                    panel["template"], {"ticket": ticket, **panel}, request=request
-                ),
-            }
-            for panel in entries
-        ]
-        for place, entries in panels.items()
-    }
+    shared: dict[str, Any] | None = None
+    rendered: dict[str, list[dict[str, Any]]] = {}
+    for place, entries in panels.items():
+        rendered[place] = []
+        for panel in entries:
+            if shared is None:
+                shared = _processor_context(request)
+            template = get_template(panel["template"]).template  # type: ignore[attr-defined]
+            context = Context({**shared, "ticket": ticket, **panel})
+            rendered[place].append({"key": panel["key"], "html": template.render(context)})
+    return rendered
 
 
 @require_GET
