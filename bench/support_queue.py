@@ -12,7 +12,10 @@ Times, p50/p95 over --repeat runs, server time:
    page after the 2,000th row), and each with a filter (channel + category); the capped
    tab counts (queue_counts); a ticket's page (access_ticket + ticket_detail);
 2. through Django's test client as the logged-in agent: GET /support/?view=… (first and
-   deep page, and filtered) and GET /support/tickets/<id>/.
+   deep page, and filtered) and GET /support/tickets/<id>/, with DEBUG off and templates
+   rendered as a server renders them. `--instrumented` renders them as the test runner does
+   (setup_test_environment: every template render, each `{% include %}` of a row too, sends
+   a signal and copies its context), as the earlier figures in docs/benchmarks.md were.
 Baseline in the same run: `Ticket.objects.get(tenant=…, pk=…)` (a primary-key fetch).
 Prints one JSON object on its last line. Goal: every figure < 50 ms p95.
 """
@@ -41,9 +44,15 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--fresh", action="store_true", help="drop and rebuild the database")
+    parser.add_argument(
+        "--instrumented",
+        action="store_true",
+        help="render templates as the test runner does (signals and context copies)",
+    )
     args = parser.parse_args()
     open_database(fresh=args.fresh)
 
+    from django.conf import settings
     from django.test import Client
     from django.test.utils import setup_test_environment
 
@@ -52,8 +61,12 @@ def main() -> None:
     from support.tickets import selectors
     from support.tickets.models import Ticket, TicketCategory
 
-    setup_test_environment()
+    if args.instrumented:
+        setup_test_environment()  # also sets DEBUG off
+    else:
+        settings.DEBUG = False  # DEBUG=1 on the command line only stands in for SECRET_KEY
     result: dict[str, Any] = {
+        "template_instrumentation": args.instrumented,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "load_average_start": [round(x, 2) for x in os.getloadavg()],
