@@ -12,6 +12,7 @@ A million contacts seed in minutes (bench/contacts_import.py --seed-demo)."""
 
 from __future__ import annotations
 
+import json
 import zlib
 from functools import lru_cache
 from typing import Any
@@ -345,6 +346,7 @@ def seed_contacts(*, tenant: Tenant, contacts: int = 200, **_: Any) -> None:
         first_kana=[k for _n, k, _g in FIRST],
         gender=[str(g) for _n, _k, g in FIRST],
         company_id=[c[0] for c in companies],
+        company_names=json.dumps([c[1] for c in companies], ensure_ascii=False),
         departments=DEPARTMENTS,
         titles=TITLES,
         sources=SOURCES,
@@ -366,11 +368,13 @@ def seed_contacts(*, tenant: Tenant, contacts: int = 200, **_: Any) -> None:
         # spilled 1 GB to disk at a million rows).
         # Each level ends in OFFSET 0 so that it is computed once per row: flattened,
         # PostgreSQL expanded every column into each place that reads it (the phone and
-        # mobile four times over in search_text, the company lookup twice), and the
-        # company's name was looked up with the row's whole hash expression in the
-        # subquery; that expression is not leakproof, so under row-level security it could
-        # not be the primary key's index condition and every lookup scanned the tenant's
-        # companies (quadratic: 1.3 ms a row with 1,000 companies; docs/benchmarks.md).
+        # mobile four times over in search_text, the company lookup twice). The company's
+        # name used to be a subquery on contacts_company: with the companies inserted in
+        # this same transaction the statistics say the tenant has none, so the planner
+        # went through the tenant_id index and filtered, reading all of the tenant's
+        # companies for every contact (2.3 ms a row with 5,000 companies; at first its
+        # condition was not even leakproof, so the primary key was not usable under
+        # row-level security). docs/search.md, "What seed_demo pays".
         cursor.execute("SELECT set_config('app.defer_search_vector', 'on', true)")
         cursor.execute(
             f"""
@@ -386,10 +390,11 @@ def seed_contacts(*, tenant: Tenant, contacts: int = 200, **_: Any) -> None:
               (%(last_kana)s::text[])[ln] AS last_name_kana,
               (%(first_kana)s::text[])[fn] AS first_name_kana,
               c.company_id,
-              -- By primary key: subscripting a text[] walks it from the start (O(n) per
-              -- row with 50,000 companies), a bigint[] is indexed directly.
-              CASE WHEN c.company_id IS NOT NULL THEN (SELECT name
-                FROM {Company._meta.db_table} WHERE id = c.company_id) ELSE '' END
+              -- From the RETURNING of the companies' INSERT, by position: a jsonb array
+              -- is indexed directly (subscripting a text[] walks it from its start, O(n) a
+              -- row with 50,000 companies), and no subquery is left for the planner to run
+              -- through the tenant index with stale statistics (see below).
+              CASE WHEN co > 0 THEN %(company_names)s::jsonb ->> (co - 1)::int ELSE '' END
                 AS company_name,
               CASE WHEN co > 0 THEN {_pick("departments", 3)} ELSE '' END AS department,
               CASE WHEN co > 0 THEN {_pick("titles", 4)} ELSE '' END AS title,
