@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextvars
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -156,6 +157,35 @@ def _has_totp(user_id: int) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user_id=user_id, type=Authenticator.Type.TOTP).exists()
+
+
+class SessionIdleRefreshMiddleware:
+    """Restarts a logged-in session's idle clock at most once every SESSION_REFRESH_SECONDS:
+    the session is marked modified (so SessionMiddleware, which runs after this on the way
+    out, saves it with a new expiry and re-sends the cookie) only when its last refresh is
+    older than that. Requests without a session key (anonymous visitors, the public portal)
+    and probes that detach the session (healthz) are left alone: nothing is created."""
+
+    KEY = "_refreshed_at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None or session.modified:
+            return response
+        now = int(time.time())
+        if now - int(session.get(self.KEY, 0)) >= settings.SESSION_REFRESH_SECONDS:
+            session[self.KEY] = now
+        return response
+
+
+def session_refreshed_on_login(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SessionIdleRefreshMiddleware.KEY] = int(time.time())
 
 
 class ContentSecurityPolicyMiddleware:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.cached_db import SessionStore
+from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.core.middleware import SessionIdleRefreshMiddleware
 from crm.core.roles import Role
 from crm.core.services.tenants import membership_add
 from tests.factories import PASSWORD, make_contact
@@ -32,6 +37,48 @@ def test_each_request_restarts_the_idle_clock(tenant, member) -> None:
     remaining = store.get_expiry_date() - timezone.now()
     assert settings.SESSION_COOKIE_AGE == 8 * 3600
     assert dt.timedelta(hours=7, minutes=59) < remaining <= dt.timedelta(hours=8)
+
+
+def session_writes(client: Client, path: str) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        and "django_session" in q["sql"]
+    ]
+
+
+def test_the_idle_clock_is_restarted_at_most_once_a_minute(tenant, member, settings) -> None:
+    """A page or htmx call right after another writes no session; once the last refresh is
+    older than SESSION_REFRESH_SECONDS the next request saves it with a new expiry."""
+    assert settings.SESSION_REFRESH_SECONDS == 60
+    client = Client()
+    login(client, member.email)
+    client.get("/")
+    assert session_writes(client, "/") == []
+    assert session_writes(client, reverse("contacts:list")) == []
+    key = client.session.session_key
+    store = SessionStore(key)
+    store[SessionIdleRefreshMiddleware.KEY] = int(time.time()) - 61
+    store.save()
+    # As if the last save was seven hours ago.
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + dt.timedelta(hours=1)
+    )
+    assert len(session_writes(client, "/")) == 1
+    remaining = Session.objects.get(session_key=key).expire_date - timezone.now()
+    assert dt.timedelta(hours=7, minutes=59) < remaining <= dt.timedelta(hours=8)
+    assert session_writes(client, "/") == []
+
+
+def test_an_anonymous_visit_creates_no_session(tenant) -> None:
+    client = Client()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("account_login"))
+    assert not any("django_session" in q["sql"] for q in queries.captured_queries)
+    assert "sessionid" not in client.cookies
 
 
 def test_an_idle_session_past_its_age_is_logged_out(tenant, member) -> None:

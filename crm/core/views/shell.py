@@ -60,8 +60,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     Load balancers call this often, so it stays cheap: one `SELECT 1`, one Redis PING, one
     broadcast ping that returns at the first worker's answer (at most a second), and no
     writes anywhere. A probe that happens to carry a session cookie would still have its
-    session re-saved on the way out (SESSION_SAVE_EVERY_REQUEST); we detach the session so
-    SessionMiddleware leaves it, and the cookie, alone."""
+    session's idle clock restarted on the way out (SessionIdleRefreshMiddleware); we detach
+    the session so the middlewares leave it, and the cookie, alone."""
     if hasattr(request, "session"):
         del request.session
     status: dict[str, str] = {
