@@ -60,15 +60,17 @@ class InsightsDay(TenantOwned):
 class InsightsDuration(TenantOwned):
     """Histogram of durations (created → first reply, created → resolution) per tenant day
     of the reply / resolution, bucket and `grain`: which dimensions are kept — FULL
-    (channel, category, team, assignee: filtered views), ASSIGNEE (workload) or ALL (none:
-    the unfiltered times). A bucket's n values are taken as spread evenly between its min
-    and max: exact for a bucket of one or two values."""
+    (channel, category, team, assignee: filtered workload), DIMS (channel, category, team:
+    filtered times), ASSIGNEE (workload) or ALL (none: the unfiltered times). A bucket's
+    n values are taken as spread evenly between its min and max: exact for a bucket of one
+    or two values."""
 
     GRAIN_FULL = 0
+    GRAIN_DIMS = 1  # channel, category, team: filtered times
     GRAIN_ASSIGNEE = 14  # GROUPING(channel, category_id, team_id, assignee_id) bits
     GRAIN_ALL = 15
     # A month's row of a grain: grain + MONTH, `day` = the month's first day, the sums of
-    # its day rows (ALL and ASSIGNEE only: the others hardly compress).
+    # its day rows (not FULL: with four dimensions a month hardly compresses).
     MONTH = 100
     FIRST_RESPONSE = 1
     RESOLUTION = 2

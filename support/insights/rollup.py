@@ -8,9 +8,10 @@ team and assignee as they are now):
   the assignee, the request's agent or its category; those alone);
 - InsightsDuration: histograms of created → first reply and created → resolution, per
   day of the reply / resolution, in buckets of one minute below an hour and of 1 % above
-  (BUCKET_SQL), each with its count, min and max, at three grains (all dimensions kept;
-  the assignee only; none), the last two also per month (a year of them is read from
-  twelve months' rows and the days of the months only partly in the period).
+  (BUCKET_SQL), each with its count, min and max, at four grains (all dimensions kept;
+  channel, category and team; the assignee only; none), the last three also per month (a
+  year of them is read from twelve months' rows and the days of the months only partly in
+  the period).
 
 How it stays correct:
 - `rollup_refresh` rewrites days set-based (DELETE + INSERT … SELECT … GROUP BY of a day
@@ -65,6 +66,8 @@ RESOLUTION = InsightsDuration.RESOLUTION
 GRAIN_FULL = InsightsDuration.GRAIN_FULL
 GRAIN_ASSIGNEE = InsightsDuration.GRAIN_ASSIGNEE
 GRAIN_ALL = InsightsDuration.GRAIN_ALL
+GRAIN_DIMS = InsightsDuration.GRAIN_DIMS
+MONTHLY_GRAINS = f"({GRAIN_DIMS}, {GRAIN_ASSIGNEE}, {GRAIN_ALL})"
 DAY_DIMS = InsightsDay.GRAIN_DIMS
 MONTH = InsightsDuration.MONTH
 
@@ -134,6 +137,16 @@ class Plan:
                 out.append(month)
             month = following
 
+    def partial_days(self) -> list[dt.date]:
+        """The rolled days outside those whole months (read from day rows)."""
+        months = set(self.months())
+        skip = set(self.skip)
+        return [
+            d
+            for d in _days(self.rolled_start, self.rolled_end)
+            if d not in skip and d.replace(day=1) not in months
+        ]
+
     @property
     def any_rolled(self) -> bool:
         return self.rolled_end > self.rolled_start and (
@@ -148,6 +161,7 @@ class Plan:
             f"{prefix}l_starts": self.live_starts,
             f"{prefix}l_ends": self.live_ends,
             f"{prefix}months": self.months(),
+            f"{prefix}partial_days": self.partial_days(),
         }
 
 
@@ -352,6 +366,7 @@ FROM (
 ) f
 GROUP BY GROUPING SETS (
   (f.day, f.target, f.bucket, f.channel, f.category_id, f.team_id, f.assignee_id),
+  (f.day, f.target, f.bucket, f.channel, f.category_id, f.team_id),
   (f.day, f.target, f.bucket, f.assignee_id),
   (f.day, f.target, f.bucket)
 )
@@ -427,12 +442,14 @@ def _roll_days(
             )
             INSERT INTO support_insights_duration (tenant_id, day, target, grain, channel,
               category_id, team_id, assignee_id, bucket, n, min_seconds, max_seconds)
-            SELECT %(t)s, months.m, d.target, d.grain + {MONTH}, NULL, NULL, NULL,
-              d.assignee_id, d.bucket, sum(d.n), min(d.min_seconds), max(d.max_seconds)
+            SELECT %(t)s, months.m, d.target, d.grain + {MONTH}, d.channel, d.category_id,
+              d.team_id, d.assignee_id, d.bucket, sum(d.n), min(d.min_seconds),
+              max(d.max_seconds)
             FROM months JOIN support_insights_duration d ON d.tenant_id = %(t)s
-              AND d.grain IN ({GRAIN_ALL}, {GRAIN_ASSIGNEE})
+              AND d.grain IN {MONTHLY_GRAINS}
               AND d.day >= months.m AND d.day < (months.m + interval '1 month')::date
-            GROUP BY months.m, d.target, d.grain, d.assignee_id, d.bucket
+            GROUP BY months.m, d.target, d.grain, d.channel, d.category_id, d.team_id,
+              d.assignee_id, d.bucket
             """,
             {**params, "months": months},
         )

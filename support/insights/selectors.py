@@ -288,18 +288,17 @@ def _duration_buckets(
     """Histogram rows ([assignee,] bucket, n, min s, max s) of created → `column` over the
     period: the rollup's rolled days (the grain that keeps just what the filters and the
     breakdown need) plus the live days bucketed the same way."""
-    grain = (
-        rollup.GRAIN_FULL
-        if q.ticket_filtered
-        else (rollup.GRAIN_ASSIGNEE if by_assignee else rollup.GRAIN_ALL)
-    )
+    if q.ticket_filtered:
+        grain = rollup.GRAIN_FULL if by_assignee else rollup.GRAIN_DIMS
+    else:
+        grain = rollup.GRAIN_ASSIGNEE if by_assignee else rollup.GRAIN_ALL
     key = "r.assignee_id, " if by_assignee else ""
     days = f"r.grain = {grain} AND {rollup_days_sql()}"
     if grain != rollup.GRAIN_FULL:
         # Whole months from their month rows, the other rolled days from day rows.
         days = (
             f"((r.grain = {grain + rollup.MONTH} AND r.day = ANY(%(months)s::date[])) "
-            f"OR ({days} AND date_trunc('month', r.day)::date <> ALL(%(months)s::date[])))"
+            f"OR (r.grain = {grain} AND r.day = ANY(%(partial_days)s::date[])))"
         )
     rolled = q.rows(
         f"""
@@ -535,8 +534,8 @@ def sla(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
             SELECT r.target,
               count(*) FILTER (WHERE r.outcome = 'met'),
               count(*) FILTER (WHERE r.outcome = 'breached')
-            FROM support_slarecord r {live_join_sql("r.due_at")} {ticket_join}
-            WHERE r.tenant_id = %(t)s
+            FROM (SELECT r.* FROM support_slarecord r {live_join_sql("r.due_at")}
+                  WHERE r.tenant_id = %(t)s OFFSET 0) r {ticket_join}
             GROUP BY r.target
             """
         )
