@@ -373,7 +373,10 @@ def _csat_rolled(q: _Query) -> tuple[list[tuple[Any, ...]], tuple[int]]:
     """The CSAT figures as the live query gives them — (agent, category, count, average,
     1…5, grouping) rows and (sent,) — from the rollup's rolled days and the live days."""
     ticket_join = (
-        "JOIN support_ticket t ON t.id = c.ticket_id AND {where}" if q.ticket_filtered else ""
+        "JOIN LATERAL (SELECT 1 FROM support_ticket t WHERE t.id = c.ticket_id AND {where} "
+        "OFFSET 0) t ON true"
+        if q.ticket_filtered
+        else ""
     )
     day = InsightsDay
     agent, category = (
@@ -515,6 +518,14 @@ def sla(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
         "JOIN support_ticket t ON t.id = r.ticket_id AND {where}" if q.ticket_filtered else ""
     )
     source = f"support_slarecord r {ticket_join}"
+    # The live days' few records look their ticket up one by one (the planner, misled by
+    # the ranges' estimate, would hash all the filtered tickets instead).
+    ticket_lookup = (
+        "JOIN LATERAL (SELECT 1 FROM support_ticket t WHERE t.id = r.ticket_id AND {where} "
+        "OFFSET 0) t ON true"
+        if q.ticket_filtered
+        else ""
+    )
     if q.plan().any_rolled:
         # The rolled days from the rollup (its rows carry the ticket's dimensions), the
         # other days' records live.
@@ -535,7 +546,7 @@ def sla(*, tenant: Tenant, filters: InsightsFilters) -> dict[str, Any]:
               count(*) FILTER (WHERE r.outcome = 'met'),
               count(*) FILTER (WHERE r.outcome = 'breached')
             FROM (SELECT r.* FROM support_slarecord r {live_join_sql("r.due_at")}
-                  WHERE r.tenant_id = %(t)s OFFSET 0) r {ticket_join}
+                  WHERE r.tenant_id = %(t)s OFFSET 0) r {ticket_lookup}
             GROUP BY r.target
             """
         )
