@@ -323,3 +323,33 @@ def test_unique_values_are_per_tenant(tenant, other_tenant, code_field):
         )
     make_contact(tenant, custom_fields={"customer_code": "C00001"})
     make_contact(other_tenant, custom_fields={"customer_code": "C00001"})
+
+
+# --- contact_create(require_custom_fields=False): ways in that cannot ask ------------------------
+def test_a_way_in_that_cannot_ask_creates_the_contact_without_a_required_field(tenant):
+    field(tenant, "member_no", "text", required=True)
+    with tenant_context(tenant), pytest.raises(ValidationError) as info:
+        contact_create(tenant=tenant, **BASE)  # the app's own rule is unchanged
+    assert "cf_member_no" in info.value.message_dict
+    with tenant_context(tenant):
+        contact = contact_create(tenant=tenant, require_custom_fields=False, **BASE)
+    assert contact.custom_fields == {}
+    # the required rule still applies to the people editing it in the app
+    with tenant_context(tenant), pytest.raises(ValidationError):
+        contact_update(tenant=tenant, contact=contact, custom_fields={"member_no": ""})
+
+
+def test_without_the_required_rule_defaults_values_and_unique_still_apply(tenant, code_field):
+    field(tenant, "rank", "select", choices=["ゴールド", "シルバー"], required=True)
+    field(tenant, "plan", "text", required=True, default="無料")
+    make_contact(tenant, custom_fields={"customer_code": "C00001", "rank": "ゴールド"})
+    with tenant_context(tenant):
+        contact = contact_create(tenant=tenant, require_custom_fields=False, **BASE)
+        assert contact.custom_fields == {"plan": "無料"}
+        for bad in ({"customer_code": "C00001"}, {"customer_code": "bad"}, {"rank": "銅"}):
+            with pytest.raises(ValidationError) as info:
+                contact_create(
+                    tenant=tenant, require_custom_fields=False, custom_fields=bad, **BASE
+                )
+            assert f"cf_{next(iter(bad))}" in info.value.message_dict
+    assert [c.custom_fields.get("plan") for c in contacts_in(tenant)] == ["無料", "無料"]
