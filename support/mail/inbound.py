@@ -24,6 +24,7 @@ from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone, translation
@@ -32,7 +33,7 @@ from django.utils.translation import gettext_noop
 
 from crm.core.context import tenant_context
 from crm.core.models import Tenant
-from crm.core.normalize import NormalizationError, normalize_email
+from crm.core.normalize import NormalizationError, email_match_key, normalize_email
 from support.tickets import services as tickets
 from support.tickets.models import (
     Channel,
@@ -315,6 +316,33 @@ def _human_size(size: int) -> str:
 
 
 # --- storing --------------------------------------------------------------------------------
+def _sender_contact(tenant: Tenant, mail: ParsedMail) -> Any:
+    """The sender's contact: found by address (tickets.requester_contact), else created.
+    A mail cannot ask for a required contact custom field, so the contact is created
+    without it (require_custom_fields=False: defaults apply, the agent fills the rest in).
+    A contact still refused (a unique field whose default another contact holds) leaves
+    the inquiry without a contact rather than lose the mail."""
+    from contacts.services import contact_create
+
+    found = tickets.requester_contact(tenant=tenant, email=mail.sender, create=False)
+    if found is not None or not email_match_key(mail.sender):
+        return found
+    last, first = tickets.sender_name_parts(mail.sender_name)
+    try:
+        with transaction.atomic():
+            return contact_create(
+                tenant=tenant,
+                last_name=last.strip() or normalize_email(mail.sender).split("@", 1)[0],
+                first_name=first.strip(),
+                email=mail.sender,
+                source="inquiry",
+                require_custom_fields=False,
+            )
+    except ValidationError as exc:
+        log.warning("inbound mail %s: no contact created: %s", mail.message_id, exc)
+        return None
+
+
 def inbound_mail_receive(
     *,
     tenant: Tenant,
@@ -368,7 +396,8 @@ def inbound_mail_receive(
                 message_id=mail.message_id,
                 language="ja" if _JAPANESE.search(text) else "en",
                 # A bounce or auto-reply is no customer to add to the address book.
-                create_contact=not reason,
+                contact=None if reason else _sender_contact(tenant, mail),
+                create_contact=False,
             )
             message = TicketMessage.objects.filter(tenant=tenant, ticket=ticket).order_by("id")[0]
             TicketMessage.objects.filter(tenant=tenant, pk=message.pk).update(

@@ -56,9 +56,12 @@ log = logging.getLogger(__name__)
 HONEYPOT = "website"  # the hidden input people never see and bots fill in
 TOKEN = "form_token"  # noqa: S105 - a form input's name
 CONSENT = "consent"
-# In a submission's data: the required contact custom fields (keys) the customer did not
-# give, so no contact was created (see form_submit). Keys starting "_" are not answers.
+# In a submission's data (keys starting "_" are not answers): why no contact was created,
+# or why the found contact was not updated, as {form field key or "__all__": [messages]}
+# (see form_submit). Submissions stored before contact_create's require_custom_fields have
+# a list of the required contact custom fields (keys) that were not given.
 NO_CONTACT = "_no_contact"
+CONTACT_NOT_UPDATED = "_contact_not_updated"
 TOKEN_SALT = "support.webforms.token"  # noqa: S105 - a signing salt, not a secret
 TOKEN_MAX_AGE = 24 * 3600
 
@@ -66,6 +69,7 @@ MAX_FIELDS = 50
 # Extensions a file field accepts when the admin names none: documents and photos.
 DEFAULT_FILE_TYPES = ["pdf", "jpg", "jpeg", "png", "gif", "heic", "txt", "csv", "xlsx", "docx"]
 FILE_TYPE = re.compile(r"^[a-z0-9]{1,10}$")
+FILE_TYPE_SEPARATORS = re.compile(r"[\s,、，;]+")
 MAX_CHOICES = 100
 TEXT_LIMITS = {FieldType.LONG_TEXT: 10_000}
 TEXT_LIMIT = 300
@@ -154,8 +158,8 @@ def required_not_given(
     *, tenant: Tenant, object_type: str, given: Any
 ) -> list[CustomFieldDefinition]:
     """Required custom fields (without a default) that `given` (keys) does not fill. The
-    required rule is for people editing in the app; a customer's submission is stored
-    anyway, without them (see form_submit)."""
+    required rule is for people editing in the app; an inquiry from a form opens without
+    them (see form_submit)."""
     keys = set(given)
     return [
         d
@@ -185,9 +189,9 @@ def form_warnings(*, tenant: Tenant, definition: dict[str, Any]) -> list[str]:
     warnings = [
         _(
             "The contact custom field “%(field)s” is required, and this form does not ask "
-            "for it as a required field. A submission from a new customer is still stored "
-            "and opens its inquiry, but no contact is created for that customer. Add the "
-            "field to the form and tick “Required”, or make the custom field optional."
+            "for it as a required field. A new customer's contact is created without it: "
+            "fill it in on the contact. To have customers give it, add the field to the "
+            "form and tick “Required”."
         )
         % {"field": label_for(d)}
         for d in required
@@ -433,15 +437,18 @@ def form_definition_clean(*, tenant: Tenant, data: dict[str, Any]) -> dict[str, 
 def _clean_file_field(item: dict[str, Any], place: str, kind: str, add: Any) -> None:
     """A file field: its allowed types (extensions, the defaults when none are given), no
     mapping (the file goes to the inquiry), and only on inquiry forms."""
-    types = [str(t).strip().lower().lstrip(".") for t in item["choices"]]
+    # The builder sends what the admin typed, separated by commas ("pdf, .PNG"); the API
+    # may send a list, each item possibly with commas too.
+    parts = [part for t in item["choices"] for part in FILE_TYPE_SEPARATORS.split(str(t))]
+    types = [t.strip().lower().removeprefix("*").lstrip(".") for t in parts]
     types = [t for t in types if t]
     bad = [t for t in types if not FILE_TYPE.match(t)]
     if bad:
         add(
             f"{place}.choices",
             _(
-                "Enter the allowed file types as extensions such as pdf or jpg, one per line "
-                "(not: %(bad)s)."
+                "Enter the allowed file types as extensions separated by commas, such as "
+                "pdf, jpg, png. These are not extensions: %(bad)s."
             )
             % {"bad": ", ".join(bad)},
         )
@@ -982,10 +989,11 @@ def form_submit(
     the contact (found by e-mail or phone, else created; non-empty values win), the ticket
     (inquiry forms) or the lead (lead forms), the submission row and the notifications.
     Raises SubmissionInvalid with messages by field key; then nothing is stored. Required
-    custom fields the customer did not give never refuse it: a new contact is then not
-    created (noted in data[NO_CONTACT]) and the ticket opens without them."""
+    custom fields the customer did not give never refuse it: the contact is created and the
+    ticket opens without them. A contact still refused (a unique clash) is noted in
+    data[NO_CONTACT] or data[CONTACT_NOT_UPDATED] and the rest is stored anyway."""
     from contacts.models import InteractionKind
-    from contacts.services import contact_create, contact_update, timeline_add
+    from contacts.services import timeline_add
     from support.tickets.services import ticket_create, ticket_update
 
     if form.tenant_id != tenant.pk:
@@ -1004,34 +1012,26 @@ def form_submit(
                     if v
                 )  # fmt: skip
                 contact = _find_contact(tenant, contact_values)
-                # A required contact custom field the customer did not give would make
-                # contact_create refuse: the submission and its inquiry are stored anyway,
-                # without a contact (nothing typed is lost: every answer is in the
-                # submission and under the inquiry text); the builder warns about it.
-                missing_contact = (
-                    required_not_given(
-                        tenant=tenant, object_type=ObjectType.CONTACT, given=cleaned.contact_cf
-                    )
-                    if contact is None and contact_values
-                    else []
-                )
-                if missing_contact:
-                    contact_values = {}
-                if company_name and contact_values:
-                    contact_values["company"] = _company(tenant, company_name, actor)
-                if cleaned.contact_cf and contact_values:
-                    contact_values["custom_fields"] = cleaned.contact_cf
-                if contact is None and contact_values:
-                    contact_values["source"] = _source(form)
-                    if form.kind == FormKind.LEAD:
-                        contact_values["lifecycle_stage"] = "lead"
-                    contact = contact_create(tenant=tenant, actor=actor, **contact_values)
-                elif contact is not None and contact_values:
-                    if not contact.source:
-                        contact_values["source"] = _source(form)
-                    contact = contact_update(
-                        tenant=tenant, contact=contact, actor=actor, **contact_values
-                    )
+                refused: dict[str, list[str]] = {}
+                if contact_values:
+                    try:
+                        # A savepoint: a refused contact leaves no company behind.
+                        with transaction.atomic():
+                            contact = _contact_save(
+                                tenant, form, contact, contact_values, company_name, cleaned, actor
+                            )
+                    except ValidationError as exc:
+                        # What still refuses a contact (a unique custom field another
+                        # contact holds) must not lose the inquiry: it opens without the
+                        # contact (or with the found one, not updated) and the submission
+                        # says why, for the agent.
+                        refused = _errors_by_place(cleaned, exc)
+                        log.warning(
+                            "web form %s: contact %s refused: %s",
+                            form.pk,
+                            "update" if contact is not None else "creation",
+                            sorted(refused),
+                        )
                 ticket = None
                 missing_ticket: list[CustomFieldDefinition] = []
                 if form.kind == FormKind.INQUIRY:
@@ -1078,12 +1078,6 @@ def form_submit(
                         ),
                         ref_type="support.formsubmission",
                     )
-                if missing_contact:
-                    log.warning(
-                        "web form %s: no contact created, required custom fields %s not given",
-                        form.pk,
-                        [d.key for d in missing_contact],
-                    )
                 submission = FormSubmission.objects.create(
                     tenant=tenant,
                     form=form,
@@ -1091,8 +1085,8 @@ def form_submit(
                         **cleaned.values,
                         "_labels": {f.key: f.label for f in fields},
                         **(
-                            {NO_CONTACT: [d.key for d in missing_contact]}
-                            if missing_contact
+                            {CONTACT_NOT_UPDATED if contact is not None else NO_CONTACT: refused}
+                            if refused
                             else {}
                         ),
                     },
@@ -1108,19 +1102,53 @@ def form_submit(
                 submission.save(update_fields=["receipt"])
                 _notify(tenant, form, submission, fields)
         except ValidationError as exc:
-            # A rule checked only at save time (a unique custom field, a deleted company).
-            errors: dict[str, list[str]] = {}
-            for name, messages in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-                target = name.removeprefix("cf_")
-                key = (
-                    cleaned.place_of.get(f"contact.{target}")
-                    or cleaned.place_of.get(f"contact.cf.{target}")
-                    or cleaned.place_of.get(f"ticket.cf.{target}")
-                    or "__all__"
-                )
-                errors.setdefault(key, []).extend(messages)
-            raise SubmissionInvalid(errors) from None
+            # A rule checked only at save time on the inquiry (a unique custom field).
+            raise SubmissionInvalid(_errors_by_place(cleaned, exc)) from None
     return submission
+
+
+def _errors_by_place(cleaned: Cleaned, exc: ValidationError) -> dict[str, list[str]]:
+    """A service's field errors keyed by the form field that gave the value ("__all__")."""
+    errors: dict[str, list[str]] = {}
+    for name, messages in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+        target = name.removeprefix("cf_")
+        key = (
+            cleaned.place_of.get(f"contact.{target}")
+            or cleaned.place_of.get(f"contact.cf.{target}")
+            or cleaned.place_of.get(f"ticket.cf.{target}")
+            or "__all__"
+        )
+        errors.setdefault(key, []).extend(messages)
+    return errors
+
+
+def _contact_save(
+    tenant: Tenant,
+    form: InquiryForm,
+    contact: Any,
+    values: dict[str, Any],
+    company_name: str,
+    cleaned: Cleaned,
+    actor: Any,
+) -> Any:
+    """The found contact updated with the non-empty answers, or a new contact. A required
+    contact custom field the form does not ask for does not stop a new contact
+    (require_custom_fields=False): the customer cannot give it; the agent fills it in."""
+    from contacts.services import contact_create, contact_update
+
+    values = dict(values)
+    if company_name:
+        values["company"] = _company(tenant, company_name, actor)
+    if cleaned.contact_cf:
+        values["custom_fields"] = cleaned.contact_cf
+    if contact is None:
+        values["source"] = _source(form)
+        if form.kind == FormKind.LEAD:
+            values["lifecycle_stage"] = "lead"
+        return contact_create(tenant=tenant, actor=actor, require_custom_fields=False, **values)
+    if not contact.source:
+        values["source"] = _source(form)
+    return contact_update(tenant=tenant, contact=contact, actor=actor, **values)
 
 
 @dataclass

@@ -126,6 +126,8 @@ def _builder_context(request: TenantRequest, form: InquiryForm) -> dict[str, Any
         ],
         "users": [{"value": m.user_id, "label": str(m.user)} for m in members],
         "save_url": reverse("support:form_save", kwargs={"form_id": form.pk}),
+        "default_file_types": services.DEFAULT_FILE_TYPES,
+        "max_file_mb": services.file_limit_bytes(tenant=tenant) // (1024 * 1024),
     }
     definition = services.form_definition(form=form)
     return {
@@ -166,6 +168,13 @@ def _builder_text() -> dict[str, str]:
         "field_n": _("Field %(n)s"),
         "moved": _("Moved to position %(n)s."),
         "network": _("Could not reach the server. Your changes are still here; try again."),
+        "file_types": _("Allowed file types"),
+        "file_types_help": _(
+            "Extensions separated by commas, such as pdf, jpg. Leave empty for the defaults: "
+            "%(types)s."
+        ),
+        # The public page's own words, so the preview reads the same.
+        "file_hint": _("Types: %(types)s. Up to %(limit)s MB."),
     }
 
 
@@ -245,14 +254,31 @@ def form_submissions(request: TenantRequest, form_id: int) -> HttpResponse:
             if not key.startswith("_") and value
         ]
         no_contact = ""
-        if sub.data.get(services.NO_CONTACT):
+        refused = sub.data.get(services.NO_CONTACT) or sub.data.get(services.CONTACT_NOT_UPDATED)
+        if isinstance(refused, dict):  # a rule that still refused the contact (unique clash)
+            reasons = " ".join(
+                f"{labels.get(key) or key}: {' '.join(messages)}"
+                if key != "__all__"
+                else " ".join(messages)
+                for key, messages in refused.items()
+            )
+            if services.NO_CONTACT in sub.data:
+                no_contact = _(
+                    "No contact was created: %(reasons)s The customer's answers are all here "
+                    "and in the inquiry."
+                ) % {"reasons": reasons}
+            else:
+                no_contact = _("The contact was not updated with these answers: %(reasons)s") % {
+                    "reasons": reasons
+                }
+        elif refused:  # stored before new contacts could lack required fields
             if cf_labels is None:  # one query for the page, only when needed
                 cf_labels = {
                     d.key: label_for(d)
                     for d in definitions_for(tenant=request.tenant, object_type=ObjectType.CONTACT)
                 }
             comma = "、" if (translation.get_language() or "").startswith("ja") else ", "
-            names = comma.join(cf_labels.get(k, k) for k in sub.data[services.NO_CONTACT])
+            names = comma.join(cf_labels.get(k, k) for k in refused)
             no_contact = _(
                 "No contact was created: the required contact field(s) %(fields)s were not "
                 "given on the form. The customer's answers are all here and in the inquiry."

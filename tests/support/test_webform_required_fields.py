@@ -1,12 +1,14 @@
-"""A required custom field that the form does not ask for: the customer's submission is
-stored anyway (the required rule is for people editing in the app), and the builder warns
-at once, on publishing and through the API, in the admin's language."""
+"""A required custom field that the form does not ask for: the customer's contact is
+created without it and the submission stored (the required rule is for people editing in
+the app); the builder warns at once, on publishing and through the API, in the admin's
+language. A rule that still refuses the contact (a unique clash) loses nothing either."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from contacts.models import Company, Contact
@@ -17,7 +19,7 @@ from support.webforms import services
 from support.webforms.models import FormSubmission
 from tests.factories import make_contact
 
-from .webforms_helpers import CONTACT_FIELDS, GOOD, INQUIRY_FIELDS, make_form, post_data
+from .webforms_helpers import CONTACT_FIELDS, GOOD, INQUIRY_FIELDS, keys, make_form, post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +47,7 @@ def _speaks(user, language):
     user.save(update_fields=["language"])
 
 
-def test_a_new_customer_is_stored_with_the_inquiry_when_a_required_field_is_missing(
+def test_a_new_customer_gets_a_contact_without_a_required_field_the_form_does_not_ask(
     client, tenant
 ) -> None:
     _required(tenant)
@@ -55,14 +57,69 @@ def test_a_new_customer_is_stored_with_the_inquiry_when_a_required_field_is_miss
     with tenant_context(tenant):
         submission = FormSubmission.objects.get()
         ticket = Ticket.objects.get()
-        assert not Contact.objects.exists()
-        assert not Company.objects.exists()  # no orphan company for a contact not created
-    assert submission.ticket_id == ticket.pk and submission.contact_id is None
-    assert submission.data[services.NO_CONTACT] == ["member_no"]
+        contact = Contact.objects.get()
+        assert Company.objects.get().name == "山田商事"
+    assert "member_no" not in contact.custom_fields
+    assert contact.email == "Taro@example.jp" and contact.source == f"web form: {form.name}"
+    assert submission.contact_id == contact.pk and ticket.contact_id == contact.pk
+    assert services.NO_CONTACT not in submission.data
     assert submission.receipt == f"#{ticket.number}"
-    assert ticket.requester_email == "Taro@example.jp" and ticket.requester_name == "山田 太郎"
-    # nothing typed is lost: the contact answers are under the inquiry text too
-    assert "山田商事" in ticket.body and "０３－１２３４－５６７８" in ticket.body
+
+
+def test_a_required_field_still_applies_to_people_editing_in_the_app(tenant) -> None:
+    from contacts.services import contact_create
+
+    _required(tenant)
+    with tenant_context(tenant), pytest.raises(ValidationError) as refused:
+        contact_create(tenant=tenant, last_name="山田", email="x@example.jp")
+    assert "cf_member_no" in refused.value.message_dict
+
+
+def _unique(tenant) -> None:
+    with tenant_context(tenant):
+        CustomFieldDefinition.objects.create(
+            tenant=tenant, object_type=ObjectType.CONTACT, key="member_no", label="会員番号",
+            label_en="Member number", field_type="text", unique=True,
+        )  # fmt: skip
+        make_contact(tenant, last_name="佐藤", email="sato@example.jp",
+                     custom_fields={"member_no": "M-1"})  # fmt: skip
+
+
+MEMBER_FIELDS = [
+    *INQUIRY_FIELDS,
+    {"label": "会員番号", "field_type": "text", "mapping": "contact.cf.member_no"},
+]
+
+
+def test_a_unique_clash_stores_the_inquiry_without_a_contact(client, tenant) -> None:
+    _unique(tenant)
+    form = make_form(tenant, language="en", fields=MEMBER_FIELDS)
+    data = post_data(tenant, form, {**GOOD, "会員番号": "M-1"})
+    assert client.post(_url(tenant, form), data).status_code == 302
+    with tenant_context(tenant):
+        submission = FormSubmission.objects.get()
+        ticket = Ticket.objects.get()
+        assert Contact.objects.count() == 1  # only 佐藤
+        assert not Company.objects.exists()  # the savepoint took the company back
+    key = keys(tenant, form)["会員番号"]
+    assert submission.contact_id is None and ticket.contact_id is None
+    assert list(submission.data[services.NO_CONTACT]) == [key]
+    assert submission.data[key] == "M-1" and ticket.requester_email == "Taro@example.jp"
+
+
+def test_a_unique_clash_links_the_known_customer_without_updating_it(client, tenant) -> None:
+    _unique(tenant)
+    with tenant_context(tenant):
+        known = make_contact(tenant, last_name="山田", email="taro@example.jp")
+    form = make_form(tenant, language="en", fields=MEMBER_FIELDS)
+    data = post_data(tenant, form, {**GOOD, "会員番号": "M-1"})
+    assert client.post(_url(tenant, form), data).status_code == 302
+    with tenant_context(tenant):
+        submission = FormSubmission.objects.get()
+        ticket = Ticket.objects.get()
+        known.refresh_from_db()
+    assert submission.contact_id == known.pk and ticket.contact_id == known.pk
+    assert submission.data[services.CONTACT_NOT_UPDATED] and not known.phone
 
 
 def test_an_existing_customer_is_updated_as_before(client, tenant) -> None:
@@ -85,16 +142,16 @@ def test_an_existing_customer_is_updated_as_before(client, tenant) -> None:
     assert known.phone  # updated with what the form gave
 
 
-def test_a_lead_form_stores_the_submission_without_a_contact(client, tenant) -> None:
+def test_a_lead_form_creates_the_lead_without_the_required_field(client, tenant) -> None:
     _required(tenant)
     form = make_form(tenant, kind="lead", language="ja", name="資料請求")
     values = {k: v for k, v in GOOD.items() if k in {f["label"] for f in CONTACT_FIELDS}}
     assert client.post(_url(tenant, form), post_data(tenant, form, values)).status_code == 302
     with tenant_context(tenant):
         submission = FormSubmission.objects.get()
-        assert not Contact.objects.exists()
-    assert submission.receipt.startswith("L-") and submission.data[services.NO_CONTACT]
-    assert submission.data[next(k for k in submission.data if k.startswith("f_"))]
+        contact = Contact.objects.get()
+    assert submission.receipt.startswith("L-") and submission.contact_id == contact.pk
+    assert contact.lifecycle_stage == "lead" and services.NO_CONTACT not in submission.data
 
 
 def test_when_the_form_asks_for_it_the_contact_gets_it(client, tenant) -> None:
@@ -161,7 +218,7 @@ def test_the_builder_warns_in_english(member_client, member, tenant) -> None:
     page = member_client.get(reverse("support:form_edit", kwargs={"form_id": form.pk}))
     body = page.content.decode()
     assert 'data-testid="builder-warnings"' in body
-    assert "“Member number” is required" in body and "no contact is created" in body
+    assert "“Member number” is required" in body and "created without it" in body
     published = member_client.post(
         reverse("support:form_publish", kwargs={"form_id": form.pk}), {"published": "1"},
         follow=True,
@@ -219,10 +276,25 @@ def test_the_submissions_page_says_why_there_is_no_contact(
     member_client, member, tenant, client
 ) -> None:
     _speaks(member, "en")
+    _unique(tenant)
+    form = make_form(tenant, fields=MEMBER_FIELDS)
+    data = post_data(tenant, form, {**GOOD, "会員番号": "M-1"})
+    assert client.post(_url(tenant, form), data).status_code == 302
+    page = member_client.get(reverse("support:form_submissions", kwargs={"form_id": form.pk}))
+    body = page.content.decode()
+    assert 'data-testid="submission-no-contact"' in body and "No contact was created" in body
+    assert "会員番号:" in body  # the field whose value clashed, by its label
+    assert services.NO_CONTACT not in body  # the marker is not shown as an answer
+
+
+def test_the_submissions_page_still_explains_older_rows(member_client, member, tenant) -> None:
+    _speaks(member, "en")
     _required(tenant)
     form = make_form(tenant)
-    assert client.post(_url(tenant, form), post_data(tenant, form, GOOD)).status_code == 302
+    with tenant_context(tenant):
+        FormSubmission.objects.create(
+            tenant=tenant, form=form, data={services.NO_CONTACT: ["member_no"]}, receipt="#1"
+        )
     page = member_client.get(reverse("support:form_submissions", kwargs={"form_id": form.pk}))
     body = page.content.decode()
     assert 'data-testid="submission-no-contact"' in body and "Member number" in body
-    assert services.NO_CONTACT not in body  # the marker is not shown as an answer
