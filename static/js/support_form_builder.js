@@ -220,7 +220,11 @@
         if (t.value === f.field_type) o.selected = true;
         type.appendChild(o);
       });
-      type.addEventListener("change", function () { f.field_type = type.value; markDirty(); drawAll(); });
+      type.addEventListener("change", function () {
+        // A drop-down's choices are no file types, nor the reverse: start the list afresh.
+        if ((f.field_type === "file") !== (type.value === "file")) f.choices = [];
+        f.field_type = type.value; markDirty(); drawAll();
+      });
       panel.appendChild(labelled("wf-f-type", T.type, type));
 
       if (f.field_type === "select" || f.field_type === "radio") {
@@ -231,6 +235,28 @@
           markDirty(); drawPreview();
         });
         panel.appendChild(labelled("wf-f-choices", T.choices, choices));
+      }
+
+      if (f.field_type === "file") {
+        // Extensions separated by commas; the server normalizes them (".PNG" -> png) and
+        // refuses anything else with a message at this field.
+        var defaults = (opts.default_file_types || []).join(", ");
+        var types = el("input", { class: "form-control", maxlength: "500", placeholder: defaults,
+          "aria-describedby": "wf-f-file-types-help", "data-testid": "panel-file-types" });
+        types.value = (f.choices || []).join(", ");
+        types.addEventListener("input", function () {
+          f.choices = types.value.split(/[\s,、，;]+/).map(function (s) { return s.trim(); }).filter(Boolean);
+          markDirty(); drawPreview();
+        });
+        var typesWrap = labelled("wf-f-file-types", T.file_types, types);
+        var typeProblems = errors["fields." + selected + ".choices"] || [];
+        if (typeProblems.length) types.classList.add("is-invalid");
+        typeProblems.forEach(function (m) {
+          typesWrap.appendChild(el("div", { class: "invalid-feedback d-block", "data-testid": "panel-file-types-error" }, m));
+        });
+        typesWrap.appendChild(el("div", { class: "form-text", id: "wf-f-file-types-help" },
+          T.file_types_help.replace("%(types)s", defaults)));
+        panel.appendChild(typesWrap);
       }
 
       var mapping = el("select", { class: "form-select", "data-testid": "panel-mapping" });
@@ -274,6 +300,16 @@
             r.appendChild(el("label", { class: "form-check-label", for: id + "-" + j }, c));
             wrap.appendChild(r);
           });
+        } else if (f.field_type === "file") {
+          // As the public page draws it: a file input narrowed to the allowed types, and
+          // the types and the size limit under it.
+          var allowed = (f.choices && f.choices.length ? f.choices : opts.default_file_types || [])
+            .map(function (t) { return String(t).toLowerCase().replace(/^\*?\.?/, ""); }).filter(Boolean);
+          wrap.appendChild(el("label", { class: "form-label", for: id }, text));
+          wrap.appendChild(el("input", { class: "form-control", type: "file", id: id, "data-testid": "preview-file",
+            accept: allowed.map(function (t) { return "." + t; }).join(",") }));
+          wrap.appendChild(el("div", { class: "form-text", "data-testid": "preview-file-hint" },
+            T.file_hint.replace("%(types)s", allowed.join(", ")).replace("%(limit)s", String(opts.max_file_mb))));
         } else {
           wrap.appendChild(el("label", { class: "form-label", for: id }, text));
           if (f.field_type === "long_text") input = el("textarea", { class: "form-control", rows: "3", id: id });

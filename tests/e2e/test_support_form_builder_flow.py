@@ -211,3 +211,34 @@ def _check_embed(page: Page) -> None:
     form_frame = next(f for f in page.frames if "/forms/" in f.url)
     assert "embed=1" in form_frame.url
     assert abs(height - form_frame.evaluate("document.documentElement.scrollHeight")) <= 2
+
+
+def test_an_admin_adds_a_file_field_and_sets_its_allowed_types(
+    live_server, page: Page, tenant, member
+) -> None:
+    from ..support.webforms_helpers import make_form
+
+    form = make_form(tenant, name="添付つき", published=False)
+    login(page, live_server.url, member.email, PASSWORD)
+    page.goto(f"{live_server.url}/support/forms/{form.pk}/")
+    page.get_by_test_id("field-item").last.click()
+    page.get_by_test_id("palette-file").click()
+    preview = page.get_by_test_id("preview-file")
+    expect(preview).to_have_attribute("type", "file")  # not a text input
+    expect(preview).to_have_attribute("accept", re.compile(r"^\.pdf,\.jpg,"))  # the defaults
+    expect(page.get_by_test_id("panel-file-types")).to_have_attribute(
+        "placeholder", re.compile("^pdf, jpg")
+    )
+
+    page.get_by_test_id("panel-file-types").fill("PDF, setup.exe")
+    page.get_by_test_id("builder-save").click()
+    expect(page.get_by_test_id("panel-file-types-error")).to_contain_text("setup.exe")
+    page.get_by_test_id("panel-file-types").fill("PDF, .png")
+    expect(preview).to_have_attribute("accept", ".pdf,.png")
+    expect(page.get_by_test_id("preview-file-hint")).to_contain_text("pdf, png")
+    page.get_by_test_id("builder-save").click()
+    expect(page.get_by_test_id("save-status")).to_have_attribute("data-state", "saved")
+    expect(page.get_by_test_id("panel-file-types")).to_have_value("pdf, png")
+    with tenant_context(tenant):
+        saved = FormField.objects.get(form=form, field_type="file")
+    assert saved.choices == ["pdf", "png"] and saved.mapping == ""

@@ -60,10 +60,20 @@ def test_a_file_field_keeps_its_types_as_extensions_and_gets_defaults(tenant) ->
     assert by_label["写真"]["choices"] == services.DEFAULT_FILE_TYPES
 
 
+def test_allowed_types_may_come_separated_by_commas_as_the_builder_sends_them(tenant) -> None:
+    field = {**FILE_FIELD, "choices": ["pdf, .PNG、*.jpg; txt", "pdf"]}
+    with tenant_context(tenant):
+        clean = services.form_definition_clean(
+            tenant=tenant, data={"name": "x", "fields": [*INQUIRY_FIELDS, field]}
+        )
+    assert clean["fields"][-1]["choices"] == ["pdf", "png", "jpg", "txt"]
+
+
 @pytest.mark.parametrize(
     ("field", "place", "expected"),
     [
-        ({**FILE_FIELD, "choices": ["pdf", "*.exe;"]}, "choices", "as extensions"),
+        ({**FILE_FIELD, "choices": ["pdf", "setup.exe"]}, "choices", "not extensions: setup"),
+        ({**FILE_FIELD, "choices": ["pdf, ワード"]}, "choices", "separated by commas"),
         ({**FILE_FIELD, "mapping": "contact.title"}, "mapping", "attached to the inquiry"),
     ],
 )
