@@ -16,7 +16,10 @@
    same run: the same queries as `search_text ILIKE '%q%'` (what a search without an index
    does), newest first, same LIMIT.
 3. Times the list page (GET /contacts/ at keyset positions from the top to the last page),
-   a search results page and the detail page through Django's test client.
+   a search results page and the detail page through Django's test client, with DEBUG off
+   and templates rendered as a server renders them (`--instrumented`: as the test runner
+   renders them, a signal and a context copy per template and include, as the figures
+   before 2026-12-01 18:30 UTC were).
 4. Prints one JSON object on its last line.
 """
 
@@ -256,6 +259,11 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--instrumented",
+        action="store_true",
+        help="render templates as the test runner does (a signal and a context copy per render)",
+    )
     parser.add_argument("--reuse", action="store_true", help="reuse a kept, seeded database")
     parser.add_argument(
         "--pages-only", action="store_true", help="time only the pages (with --reuse)"
@@ -277,6 +285,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.db.models import Q
@@ -292,9 +301,13 @@ def main() -> None:
     from crm.core.models import Tenant, User
     from crm.core.services.tenants import tenant_create
 
-    setup_test_environment()
+    if args.instrumented:
+        setup_test_environment()  # also sets DEBUG off
+    else:
+        settings.DEBUG = False  # DEBUG=1 on the command line only stands in for SECRET_KEY
     result: dict[str, Any] = {
-        "date": time.strftime("%Y-%m-%d"),
+        "template_instrumentation": args.instrumented,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "contacts": args.contacts,
     }
