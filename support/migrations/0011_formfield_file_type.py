@@ -1,6 +1,6 @@
 # FormField.field_type gained the "file" choice (web form file fields, e5796fa). Choices
 # live in Python only: this AlterField changes no column, it only clears the pending
-# migration. Depends on 0010: 0011 is reserved for another part and did not exist yet.
+# migration. (Numbered 0011: the number reserved for a queue index was not needed.)
 
 from django.db import migrations, models
 
