@@ -33,7 +33,7 @@ from django.utils.translation import gettext_noop
 
 from crm.core.context import tenant_context
 from crm.core.models import Tenant
-from crm.core.normalize import NormalizationError, email_match_key, normalize_email
+from crm.core.normalize import NormalizationError, normalize_email
 from support.tickets import services as tickets
 from support.tickets.models import (
     Channel,
@@ -322,20 +322,12 @@ def _sender_contact(tenant: Tenant, mail: ParsedMail) -> Any:
     without it (require_custom_fields=False: defaults apply, the agent fills the rest in).
     A contact still refused (a unique field whose default another contact holds) leaves
     the inquiry without a contact rather than lose the mail."""
-    from contacts.services import contact_create
-
-    found = tickets.requester_contact(tenant=tenant, email=mail.sender, create=False)
-    if found is not None or not email_match_key(mail.sender):
-        return found
-    last, first = tickets.sender_name_parts(mail.sender_name)
     try:
         with transaction.atomic():
-            return contact_create(
+            return tickets.requester_contact(
                 tenant=tenant,
-                last_name=last.strip() or normalize_email(mail.sender).split("@", 1)[0],
-                first_name=first.strip(),
                 email=mail.sender,
-                source="inquiry",
+                name=mail.sender_name,
                 require_custom_fields=False,
             )
     except ValidationError as exc:

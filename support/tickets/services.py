@@ -67,11 +67,18 @@ def next_ticket_number(*, tenant: Tenant) -> int:
 
 
 def requester_contact(
-    *, tenant: Tenant, email: str, name: str = "", actor: Any = None, create: bool = True
+    *,
+    tenant: Tenant,
+    email: str,
+    name: str = "",
+    actor: Any = None,
+    create: bool = True,
+    require_custom_fields: bool = True,
 ) -> Any:
     """The contact behind a sender address: found by its normalized e-mail (the same key
     the duplicate finder uses), else created with what we know. None when the address is
-    unusable or `create` is False and no one matches."""
+    unusable or `create` is False and no one matches. A way in that cannot ask for a
+    required contact custom field (mail) passes require_custom_fields=False."""
     from contacts.models import Contact
     from contacts.services import contact_create
 
@@ -93,6 +100,7 @@ def requester_contact(
         first_name=first.strip(),
         email=email,
         source="inquiry",
+        require_custom_fields=require_custom_fields,
     )
 
 
