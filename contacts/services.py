@@ -4,7 +4,6 @@ and keep the derived columns (`search_text`, `email_key`) right."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,12 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core import context, normalize
-from crm.core.customfields import (
-    check_unique,
-    clean_custom_fields,
-    definitions_for,
-    save_custom_fields,
-)
+from crm.core.customfields import definitions_for, save_custom_fields
 from crm.core.models import AuditLog, ObjectType, Tenant, User
 from crm.core.services.audit import audit_record, diff, snapshot
 
@@ -201,24 +195,6 @@ def _validation(field: str, message: str) -> ValidationError:
 
 
 # --- contacts ---------------------------------------------------------------------------------
-def _new_contact_custom_fields(*, tenant: Tenant, data: Any) -> dict[str, Any]:
-    """A new contact's custom fields with every rule but "required": defaults still apply,
-    values are still checked and unique fields still refuse a clash. For ways in that
-    cannot ask for such fields (a customer's public web form, an inbound mail)."""
-    definitions = definitions_for(tenant=tenant, object_type=ObjectType.CONTACT)
-    optional = []
-    for definition in definitions:
-        if definition.required:  # a copy: the definitions may be cached and shared
-            definition = copy.copy(definition)
-            definition.required = False
-        optional.append(definition)
-    values = clean_custom_fields(definitions=optional, data=data, creating=True)
-    check_unique(
-        tenant=tenant, object_type=ObjectType.CONTACT, definitions=definitions, values=values
-    )
-    return values
-
-
 @transaction.atomic
 def contact_create(
     *, tenant: Tenant, actor: Any = None, require_custom_fields: bool = True, **data: Any
@@ -230,17 +206,13 @@ def contact_create(
     fields = clean_contact_data(tenant=tenant, data=data)
     contact = Contact(tenant=tenant, **fields)
     # Every way in (form, API, import) goes through the definitions' rules here.
-    if require_custom_fields:
-        contact.custom_fields = save_custom_fields(
-            tenant=tenant,
-            object_type=ObjectType.CONTACT,
-            data=data.get("custom_fields"),
-            creating=True,
-        )
-    else:
-        contact.custom_fields = _new_contact_custom_fields(
-            tenant=tenant, data=data.get("custom_fields")
-        )
+    contact.custom_fields = save_custom_fields(
+        tenant=tenant,
+        object_type=ObjectType.CONTACT,
+        data=data.get("custom_fields"),
+        creating=True,
+        enforce_required=require_custom_fields,
+    )
     _refresh_search_text(tenant, contact)
     _save(contact)
     audit_record(

@@ -521,12 +521,15 @@ def clean_custom_fields(
     data: Any,
     existing: Mapping[str, Any] | None = None,
     creating: bool,
+    enforce_required: bool = True,
 ) -> dict[str, Any]:
     """Validate an incoming `custom_fields` object and merge it into `existing`.
 
     Keys sent are set (an empty value or null clears); keys not sent keep their stored value;
     on create, keys not sent get the definition's default. Required fields must have a value
-    on create and whenever they are sent. Unknown keys are refused. Raises CustomFieldErrors.
+    on create and whenever they are sent — unless `enforce_required` is False, for ways in
+    that cannot ask for them (a customer's web form, an inbound mail): the required rule is
+    for people editing in the app. Unknown keys are refused. Raises CustomFieldErrors.
     Returns the JSON to store (stored keys without a definition, e.g. values a rename task has
     not moved yet, are kept as they are)."""
     if data is None:
@@ -551,7 +554,7 @@ def clean_custom_fields(
         elif creating and definition.default is not None:
             raw = definition.default
         else:
-            if creating and definition.required:
+            if creating and definition.required and enforce_required:
                 errors[key] = [required_message()]
             continue
         try:
@@ -560,7 +563,7 @@ def clean_custom_fields(
             errors[key] = _messages(exc)
             continue
         if value is None:
-            if definition.required:
+            if definition.required and enforce_required:
                 errors[key] = [required_message()]
             result.pop(key, None)
         else:
@@ -632,12 +635,17 @@ def save_custom_fields(
     existing: Mapping[str, Any] | None = None,
     instance_pk: Any = None,
     creating: bool,
+    enforce_required: bool = True,
 ) -> dict[str, Any]:
     """What services call before saving a record: validate, merge, check uniqueness.
-    Call inside the service's transaction."""
+    Call inside the service's transaction. `enforce_required`: see clean_custom_fields."""
     definitions = definitions_for(tenant=tenant, object_type=object_type)
     values = clean_custom_fields(
-        definitions=definitions, data=data, existing=existing, creating=creating
+        definitions=definitions,
+        data=data,
+        existing=existing,
+        creating=creating,
+        enforce_required=enforce_required,
     )
     check_unique(
         tenant=tenant,

@@ -140,10 +140,13 @@ def ticket_create(
     message_id: str = "",
     language: str = "",
     create_contact: bool = True,
+    require_custom_fields: bool = True,
     **fields: Any,
 ) -> Ticket:
     """Opens a ticket with its first customer message. Without `contact`, the requester's
-    address finds or creates one. `fields` are any of UPDATABLE (category, priority, …)."""
+    address finds or creates one. `fields` are any of UPDATABLE (category, priority, …).
+    `require_custom_fields=False`: a way in that cannot ask for required custom fields (a
+    customer's web form) opens the ticket (and creates the contact) without them."""
     unknown = set(fields) - set(UPDATABLE)
     if unknown:
         raise TypeError(f"ticket_create: unknown fields {sorted(unknown)}")
@@ -154,6 +157,7 @@ def ticket_create(
             object_type=ObjectType.TICKET,
             data=fields["custom_fields"],
             creating=True,
+            enforce_required=require_custom_fields,
         )
     if requester_email:
         try:
@@ -167,6 +171,7 @@ def ticket_create(
             name=requester_name,
             actor=actor,
             create=create_contact,
+            require_custom_fields=require_custom_fields,
         )
     if contact is not None and contact.tenant_id != tenant.pk:
         raise ValueError("ticket_create across tenants")

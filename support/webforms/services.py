@@ -154,20 +154,6 @@ def mapping_targets(*, tenant: Tenant) -> list[Target]:
 
 
 # --- required custom fields the form does not give ------------------------------------------
-def required_not_given(
-    *, tenant: Tenant, object_type: str, given: Any
-) -> list[CustomFieldDefinition]:
-    """Required custom fields (without a default) that `given` (keys) does not fill. The
-    required rule is for people editing in the app; an inquiry from a form opens without
-    them (see form_submit)."""
-    keys = set(given)
-    return [
-        d
-        for d in definitions_for(tenant=tenant, object_type=object_type)
-        if d.required and d.default is None and d.key not in keys
-    ]
-
-
 def form_warnings(*, tenant: Tenant, definition: dict[str, Any]) -> list[str]:
     """What the builder warns about without refusing to save or publish: required custom
     fields that the form does not ask for as required fields (in the admin's language)."""
@@ -994,7 +980,7 @@ def form_submit(
     data[NO_CONTACT] or data[CONTACT_NOT_UPDATED] and the rest is stored anyway."""
     from contacts.models import InteractionKind
     from contacts.services import timeline_add
-    from support.tickets.services import ticket_create, ticket_update
+    from support.tickets.services import ticket_create
 
     if form.tenant_id != tenant.pk:
         raise ValueError("form_submit across tenants")
@@ -1033,19 +1019,10 @@ def form_submit(
                             sorted(refused),
                         )
                 ticket = None
-                missing_ticket: list[CustomFieldDefinition] = []
                 if form.kind == FormKind.INQUIRY:
                     subject, body = _ticket_text(form, fields, cleaned)
-                    extras = _ticket_extras(tenant, form, cleaned)
-                    # ticket_create applies the required rule to custom fields it is given;
-                    # the values the customer gave are set just after, without that rule.
-                    ticket_cf = extras.pop("custom_fields", None)
-                    if ticket_cf is not None:
-                        missing_ticket = required_not_given(
-                            tenant=tenant, object_type=ObjectType.TICKET, given=ticket_cf
-                        )
-                        if not missing_ticket:
-                            extras["custom_fields"] = ticket_cf
+                    # Required inquiry custom fields the customer was not asked for do not
+                    # stop the inquiry: the agent fills them in.
                     ticket = ticket_create(
                         tenant=tenant,
                         subject=subject,
@@ -1057,12 +1034,9 @@ def form_submit(
                         requester_name=name,
                         language=form.language,
                         create_contact=False,
-                        **extras,
+                        require_custom_fields=False,
+                        **_ticket_extras(tenant, form, cleaned),
                     )
-                    if missing_ticket and ticket_cf:
-                        ticket = ticket_update(
-                            tenant=tenant, ticket=ticket, actor=actor, custom_fields=ticket_cf
-                        )
                     _attach(tenant, ticket, fields, cleaned)
                 elif contact is not None:
                     timeline_add(
