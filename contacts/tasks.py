@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from crm.core import context
-from crm.core.tasks import TenantTask
+from crm.core.tasks import TenantTask, enqueue_for_every_tenant
 
 
 @shared_task(name="contacts.tasks.purge_deleted", base=TenantTask)
@@ -20,9 +20,4 @@ def purge_deleted(*, tenant_id: int) -> dict[str, int]:
 def purge_deleted_all_tenants() -> int:
     """Beat entry point: one purge task per tenant, each running inside its own tenant.
     The tenant table itself is not tenant-owned, so listing ids needs no tenant."""
-    from crm.core.models import Tenant
-
-    ids = list(Tenant.objects.values_list("id", flat=True))
-    for tenant_id in ids:
-        purge_deleted.apply_async(kwargs={"tenant_id": tenant_id})
-    return len(ids)
+    return enqueue_for_every_tenant(purge_deleted)

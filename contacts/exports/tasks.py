@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from crm.core.context import require_tenant
-from crm.core.tasks import TenantTask
+from crm.core.tasks import TenantTask, enqueue_for_every_tenant
 
 
 @shared_task(
@@ -33,9 +33,4 @@ def delete_old_exports(*, tenant_id: int) -> int:
 def delete_old_exports_all_tenants() -> int:
     """Beat entry point: one clean-up task per tenant, each inside its own tenant. The
     tenant table itself is not tenant-owned, so listing ids needs no tenant."""
-    from crm.core.models import Tenant
-
-    ids = list(Tenant.objects.values_list("id", flat=True))
-    for tenant_id in ids:
-        delete_old_exports.apply_async(kwargs={"tenant_id": tenant_id})
-    return len(ids)
+    return enqueue_for_every_tenant(delete_old_exports)

@@ -40,6 +40,18 @@ def enqueue_on_commit(task: Task, **kwargs: Any) -> None:
     transaction.on_commit(lambda: task.apply_async(kwargs=kwargs))
 
 
+def enqueue_for_every_tenant(task: Task) -> int:
+    """What a beat entry point does: one `task(tenant_id=…)` per tenant, each then running
+    inside its own tenant (TenantTask). The tenant table is not tenant-owned, so listing the
+    ids needs no tenant. Returns how many were sent."""
+    from .models import Tenant
+
+    ids = list(Tenant.objects.values_list("id", flat=True))
+    for tenant_id in ids:
+        task.apply_async(kwargs={"tenant_id": tenant_id})
+    return len(ids)
+
+
 HEARTBEAT_KEY = "crm:worker-heartbeat"
 
 
@@ -82,12 +94,7 @@ def reap_stalled_jobs(*, tenant_id: int) -> dict[str, int]:
 @shared_task(name="crm.core.tasks.reap_stalled_jobs_all_tenants")
 def reap_stalled_jobs_all_tenants() -> int:
     """Beat entry point: one reaper task per tenant, each inside its own tenant."""
-    from .models import Tenant
-
-    ids = list(Tenant.objects.values_list("id", flat=True))
-    for tenant_id in ids:
-        reap_stalled_jobs.apply_async(kwargs={"tenant_id": tenant_id})
-    return len(ids)
+    return enqueue_for_every_tenant(reap_stalled_jobs)
 
 
 # Tasks kept in their own modules; imported here so the worker's autodiscovery finds them.

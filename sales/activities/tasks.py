@@ -8,7 +8,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from crm.core import context
-from crm.core.tasks import TenantTask
+from crm.core.tasks import TenantTask, enqueue_for_every_tenant
 
 
 @shared_task(name="sales.activities.tasks.send_due_reminders", base=TenantTask)
@@ -22,9 +22,4 @@ def send_due_reminders(*, tenant_id: int) -> int:
 def send_due_reminders_all_tenants() -> int:
     """Beat entry point: one reminder task per tenant, each inside its own tenant. The
     tenant table is not tenant-owned, so listing ids needs no tenant."""
-    from crm.core.models import Tenant
-
-    ids = list(Tenant.objects.values_list("id", flat=True))
-    for tenant_id in ids:
-        send_due_reminders.apply_async(kwargs={"tenant_id": tenant_id})
-    return len(ids)
+    return enqueue_for_every_tenant(send_due_reminders)

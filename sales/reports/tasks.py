@@ -6,7 +6,7 @@ from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
 from crm.core import context
-from crm.core.tasks import TenantTask
+from crm.core.tasks import TenantTask, enqueue_for_every_tenant
 
 
 @shared_task(name="sales.reports.tasks.remind_missing_reports", base=TenantTask)
@@ -22,9 +22,4 @@ def remind_missing_reports(*, tenant_id: int, now: str | None = None) -> int:
 @shared_task(name="sales.reports.tasks.remind_missing_reports_all_tenants")
 def remind_missing_reports_all_tenants() -> int:
     """Beat entry point (every 15 minutes): one task per tenant, each inside its tenant."""
-    from crm.core.models import Tenant
-
-    ids = list(Tenant.objects.values_list("id", flat=True))
-    for tenant_id in ids:
-        remind_missing_reports.apply_async(kwargs={"tenant_id": tenant_id})
-    return len(ids)
+    return enqueue_for_every_tenant(remind_missing_reports)

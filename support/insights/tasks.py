@@ -9,7 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from crm.core import context
-from crm.core.tasks import TenantTask
+from crm.core.tasks import TenantTask, enqueue_for_every_tenant
 
 
 @shared_task(name="support.insights.tasks.rollup_refresh", base=TenantTask)
@@ -21,9 +21,5 @@ def rollup_refresh(*, tenant_id: int, full: bool = False) -> int:
 
 @shared_task(name="support.insights.tasks.rollup_refresh_all_tenants")
 def rollup_refresh_all_tenants() -> int:
-    from crm.core.models import Tenant
-
-    ids = list(Tenant.objects.values_list("id", flat=True))
-    for tenant_id in ids:
-        rollup_refresh.apply_async(kwargs={"tenant_id": tenant_id})
-    return len(ids)
+    """Beat entry point: one refresh per tenant, each inside its own tenant."""
+    return enqueue_for_every_tenant(rollup_refresh)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from crm.core import context
-from crm.core.tasks import TenantTask
+from crm.core.tasks import TenantTask, enqueue_for_every_tenant
 
 
 @shared_task(name="support.mail.tasks.send_outbound_mail", base=TenantTask)
@@ -30,9 +30,4 @@ def send_due_outbound(*, tenant_id: int) -> int:
 @shared_task(name="support.mail.tasks.send_due_outbound_all_tenants")
 def send_due_outbound_all_tenants() -> int:
     """Beat entry point: one retry scan per tenant, each inside its own tenant."""
-    from crm.core.models import Tenant
-
-    ids = list(Tenant.objects.values_list("id", flat=True))
-    for tenant_id in ids:
-        send_due_outbound.apply_async(kwargs={"tenant_id": tenant_id})
-    return len(ids)
+    return enqueue_for_every_tenant(send_due_outbound)

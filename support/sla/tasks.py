@@ -8,7 +8,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from crm.core import context
-from crm.core.tasks import TenantTask
+from crm.core.tasks import TenantTask, enqueue_for_every_tenant
 
 
 @shared_task(name="support.sla.tasks.scan", base=TenantTask)
@@ -23,9 +23,4 @@ def scan_all_tenants() -> int:
     """Beat entry point: one scan per tenant, each inside its own tenant. Only tenants
     with an SLA policy have anything to scan; the policy table is tenant-owned (RLS), so
     the tenant list is the plain one."""
-    from crm.core.models import Tenant
-
-    ids = list(Tenant.objects.values_list("id", flat=True))
-    for tenant_id in ids:
-        scan.apply_async(kwargs={"tenant_id": tenant_id})
-    return len(ids)
+    return enqueue_for_every_tenant(scan)
