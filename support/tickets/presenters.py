@@ -1,48 +1,33 @@
-"""What a queue row prints, worked out once per page in Python rather than per row in the
-template.
+"""The queue page's rows, built in Python once per page rather than through the template
+engine per row.
 
-The queue page shows 50 rows; through Django's template engine each row cost ~0.5 ms on a
-quiet machine (three `{% url %}` reversals, two `blocktranslate`s, three `get_*_display`
-lookups of lazy labels, `date` with a time-zone conversion, `default` chains that call
-`str()` on the contact twice), which was most of the page's server time
-(docs/benchmarks.md, "Support queue and ticket page"). Here the URLs are one reversal and a
-string join, the labels one lookup of strings translated once per page, and the small
-optional badges (category, team, tags, "being answered by") one `format_html` each; the
-template prints the results. The markup is the template's: `templates/support/tickets/
-queue.html` still holds the row, and tests/support/test_queue_pages.py checks what a row
-shows."""
+The queue shows 50 rows. Through Django's templates each row cost ~0.5 ms (three `{% url %}`
+reversals, two `blocktranslate`s, three `get_*_display` lookups of lazy labels, `date` with
+a time-zone conversion, `default` chains) and then, with those worked out in Python, still
+~0.3 ms: the engine itself and the SLA timer's `{% include %}` per row — most of the page's
+server time (docs/benchmarks.md, "Support queue and ticket page"). Here the URLs are one
+reversal and a string join, the labels one lookup of strings translated once per page, and
+every value goes through `escape()`; the SLA badge is support.sla.presenters.timer_badge,
+which the ticket page's header prints too. tests/support/test_queue_pages.py checks what a
+row shows; the browser tests use its data-testid hooks."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from support.sla.presenters import timer_badge
 
 from .models import Channel, Priority, Status, Ticket
 
 # Priorities the row flags with a badge.
 FLAGGED_PRIORITIES = (Priority.HIGH, Priority.URGENT)
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    url: str
-    assign_url: str
-    select_label: str
-    status_label: str
-    priority_label: str  # "" unless the priority is flagged
-    channel_label: str
-    badges: SafeString  # category, team and tags spans
-    customer: str  # the contact, else the requester's address, else ""
-    lock: SafeString  # the "being answered by" badge, or ""
-    assignee: str
-    received: str
 
 
 def _url_maker(name: str) -> Any:
@@ -53,52 +38,71 @@ def _url_maker(name: str) -> Any:
     return lambda pk: f"{head}{pk}{tail}"
 
 
-def attach_queue_rows(*, tickets: Iterable[Ticket]) -> None:
-    """Sets `ticket.row` (a QueueRow) on each ticket of a queue page. The tickets come from
-    `selectors.ticket_queue` (assignee, team, category, contact and `lock_holder` loaded)."""
+def queue_rows(*, tickets: Iterable[Ticket], can_edit: bool) -> SafeString:
+    """The <tr> rows of a queue page. The tickets come from `selectors.ticket_queue`
+    (assignee, team, category, contact and `lock_holder` loaded) with
+    `support.sla.selectors.attach_timers` run on them."""
     detail_url = _url_maker("ticket_detail")
     assign_url = _url_maker("ticket_assign_me")
-    statuses = {value: str(label) for value, label in Status.choices}
-    priorities = {value: str(label) for value, label in Priority.choices}
-    channels = {value: str(label) for value, label in Channel.choices}
+    statuses = {value: escape(label) for value, label in Status.choices}
+    priorities = {value: escape(label) for value, label in Priority.choices}
+    channels = {value: escape(label) for value, label in Channel.choices}
     select = _("Select #%(number)s")
     answered = _("Being answered by %(name)s")
+    out: list[str] = []
+    add = out.append
     for ticket in tickets:
-        badges = []
+        pk = ticket.pk
+        url = detail_url(pk)
+        add(
+            f'\n  <tr class="queue-row priority-{escape(ticket.priority)}" tabindex="-1"'
+            f' data-ticket-row data-id="{pk}" data-url="{url}"'
+            f' data-assign-url="{assign_url(pk)}" data-testid="queue-row">\n    '
+        )
+        if can_edit:
+            label = escape(select % {"number": ticket.number})
+            add(
+                '<td class="queue-check"><input class="form-check-input" type="checkbox"'
+                f' name="tickets" value="{pk}" aria-label="{label}" data-testid="row-check">'
+                "</td>"
+            )
+        add(
+            f'\n    <td class="queue-subject"><a href="{url}" class="fw-semibold"'
+            f' data-testid="row-link">#{ticket.number} {escape(ticket.subject)}</a>\n'
+            '      <div class="small text-secondary d-flex flex-wrap gap-1 align-items-center">'
+            f'\n        <span class="badge status-{escape(ticket.status)}"'
+            f' data-testid="row-status">{statuses.get(ticket.status) or escape(ticket.status)}'
+            "</span>"
+        )
+        if ticket.priority in FLAGGED_PRIORITIES:
+            add(f'<span class="badge text-bg-warning">{priorities[ticket.priority]}</span>')
+        add(f"<span>{channels.get(ticket.channel) or escape(ticket.channel)}</span>")
         if ticket.category_id is not None and ticket.category is not None:
-            badges.append(format_html("<span>· {}</span>", ticket.category.name))
+            add(f"<span>· {escape(ticket.category.name)}</span>")
         if ticket.team_id is not None and ticket.team is not None:
-            badges.append(format_html("<span>· {}</span>", ticket.team.name))
-        if ticket.tags:
-            badges.append(
-                format_html_join(
-                    "", '<span class="badge text-bg-light">{}</span>', ((t,) for t in ticket.tags)
-                )
-            )
+            add(f"<span>· {escape(ticket.team.name)}</span>")
+        for tag in ticket.tags or ():
+            add(f'<span class="badge text-bg-light">{escape(tag)}</span>')
+        customer = (
+            escape(str(ticket.contact))
+            if ticket.contact_id is not None
+            else escape(ticket.requester_email)
+        )
+        add(f'\n        <span class="d-md-none">· {customer}</span>')
         holder = getattr(ticket, "lock_holder", None)
-        # As {% blocktranslate %}: the value is escaped, the translation is not.
-        lock = (
-            format_html(
+        if holder:
+            # As {% blocktranslate %} did: the value is escaped, the translation is not.
+            add(
                 '<span class="badge text-bg-info" data-testid="being-answered">'
-                '<i class="bi bi-pencil"></i> {}</span>',
-                mark_safe(answered % {"name": escape(holder)}),  # noqa: S308
+                f'<i class="bi bi-pencil"></i> {answered % {"name": escape(str(holder))}}</span>'
             )
-            if holder
-            else SafeString("")
+        assignee = escape(str(ticket.assignee)) if ticket.assignee_id is not None else "—"
+        received = timezone.localtime(ticket.created_at).strftime("%Y-%m-%d %H:%M")
+        add(
+            f'\n      </div></td>\n    <td class="d-none d-md-table-cell small">{customer or "—"}'
+            f'</td>\n    <td class="text-nowrap small">{timer_badge(ticket)}</td>\n'
+            f'    <td class="d-none d-md-table-cell small" data-testid="row-assignee">{assignee}'
+            f'</td>\n    <td class="d-none d-lg-table-cell small text-nowrap">{received}</td>'
+            "\n  </tr>"
         )
-        customer = ticket.contact if ticket.contact_id is not None else None
-        ticket.row = QueueRow(  # type: ignore[attr-defined]
-            url=detail_url(ticket.pk),
-            assign_url=assign_url(ticket.pk),
-            select_label=select % {"number": ticket.number},
-            status_label=statuses.get(ticket.status, ticket.status),
-            priority_label=priorities[ticket.priority]
-            if ticket.priority in FLAGGED_PRIORITIES
-            else "",
-            channel_label=channels.get(ticket.channel, ticket.channel),
-            badges=SafeString("".join(badges)),
-            customer=str(customer) if customer is not None else ticket.requester_email,
-            lock=lock,
-            assignee=str(ticket.assignee) if ticket.assignee_id is not None else "—",
-            received=timezone.localtime(ticket.created_at).strftime("%Y-%m-%d %H:%M"),
-        )
+    return mark_safe("".join(out))  # noqa: S308  (every value above went through escape())

@@ -225,6 +225,50 @@ class QueuePage:
     next_after: int | None
 
 
+# What a queue row (support.tickets.presenters.queue_rows) reads of a ticket and its joined
+# rows; ticket_queue loads only these (not the body). The SLA timer and the lock holder need
+# the due, pause and lock columns; a user's name is display_name, else first and last name,
+# else e-mail.
+QUEUE_FIELDS = (
+    "id",
+    "tenant",
+    "number",
+    "subject",
+    "channel",
+    "priority",
+    "status",
+    "tags",
+    "requester_email",
+    "created_at",
+    "first_response_at",
+    "first_response_due_at",
+    "resolution_due_at",
+    "sla_due_at",
+    "sla_paused_at",
+    "locked_at",
+    "assignee",
+    "assignee__display_name",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__email",
+    "team",
+    "team__name",
+    "category",
+    "category__name_ja",
+    "category__name_en",
+    "contact",
+    "contact__last_name",
+    "contact__first_name",
+    "contact__email",
+    "contact__phone",
+    "locked_by",
+    "locked_by__display_name",
+    "locked_by__first_name",
+    "locked_by__last_name",
+    "locked_by__email",
+)
+
+
 def ticket_queue(
     *,
     tenant: Tenant,
@@ -253,6 +297,7 @@ def ticket_queue(
     rows = list(
         Ticket.objects.filter(tenant=tenant, id__in=page_ids)
         .select_related("assignee", "team", "category", "contact", "locked_by")
+        .only(*QUEUE_FIELDS)
         .order_by("-id")
     )
     has_more = len(rows) > limit
@@ -260,7 +305,6 @@ def ticket_queue(
     now = timezone.now()
     for ticket in rows:
         ticket.lock_holder = lock_holder(ticket, now=now)  # type: ignore[attr-defined]
-        sla_present(ticket, now=now)
     return QueuePage(rows=rows, next_after=rows[-1].pk if has_more and rows else None)
 
 
@@ -278,22 +322,6 @@ def queue_counts(*, tenant: Tenant, membership: Membership | None) -> dict[str, 
         cursor.execute("SELECT " + ", ".join(parts), params)
         values = cursor.fetchone()
     return dict(zip(COUNTED_VIEWS, (int(v) for v in values), strict=True))
-
-
-def sla_present(ticket: Ticket, *, now: dt.datetime) -> None:
-    """`sla_due` (the next due time: the running one, else the first response or resolution
-    target not met yet) and `sla_state` ("overdue", "soon", "ok" or "" without an SLA)."""
-    due = ticket.sla_due_at
-    if due is None and ticket.status in ACTIVE_STATUSES and ticket.sla_paused_at is None:
-        if ticket.first_response_at is None and ticket.first_response_due_at is not None:
-            due = ticket.first_response_due_at
-        else:
-            due = ticket.resolution_due_at
-    state = ""
-    if due is not None and ticket.status in ACTIVE_STATUSES:
-        state = "overdue" if due <= now else "soon" if due <= now + BREACH_WINDOW else "ok"
-    ticket.sla_due = due  # type: ignore[attr-defined]
-    ticket.sla_state = state  # type: ignore[attr-defined]
 
 
 def lock_holder(ticket: Ticket, *, now: dt.datetime | None = None) -> Any:

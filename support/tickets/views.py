@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template import Context, TemplateDoesNotExist, engines
+from django.template import Context, engines
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
@@ -24,14 +24,12 @@ from crm.core.http import TenantRequest
 from crm.core.models import Membership, ObjectType, User
 from crm.core.permissions import require_perm
 from crm.core.roles import has_perm
+from support.sla.selectors import attach_timers
 
 from . import selectors, services
 from .forms import TicketEditForm, TicketNewForm, agent_choices, category_choices, team_choices
 from .models import Channel, MessageKind, Priority, Status, SupportTeam
 from .panels import ticket_panels
-from .presenters import attach_queue_rows
-
-SLA_TIMER_TEMPLATE = "support/sla/partials/timer.html"
 
 
 def _int(value: Any) -> int | None:
@@ -44,15 +42,6 @@ def _me(request: TenantRequest) -> User:
 
 def _can_edit(request: TenantRequest) -> bool:
     return has_perm(request.membership.role, "support.edit")
-
-
-def _sla_timer_template() -> str:
-    """The SLA part's timer partial when it exists, else "" (the queue renders its own)."""
-    try:
-        get_template(SLA_TIMER_TEMPLATE)
-    except TemplateDoesNotExist:
-        return ""
-    return SLA_TIMER_TEMPLATE
 
 
 def _back(request: TenantRequest, default: str) -> str:
@@ -80,13 +69,9 @@ def queue(request: TenantRequest) -> HttpResponse:
         filters=filters,
         after=_int(request.GET.get("after")),
     )
-    timer_template = _sla_timer_template()
-    if timer_template:
-        # The SLA part's timers (business-hours aware), a fixed number of queries per page.
-        from support.sla.selectors import attach_timers
-
-        attach_timers(tenant=tenant, tickets=page.rows)
-    attach_queue_rows(tickets=page.rows)
+    # The SLA timers (business-hours aware), a fixed number of queries per page; the rows
+    # are printed by {% queue_rows %} (support.tickets.presenters).
+    attach_timers(tenant=tenant, tickets=page.rows)
     counts = selectors.queue_counts(tenant=tenant, membership=request.membership)
     labels = selectors.view_labels()
     filter_query = filters.querystring()
@@ -119,7 +104,6 @@ def queue(request: TenantRequest) -> HttpResponse:
             "agents": agent_choices(tenant)[1:],
             "can_edit": _can_edit(request),
             "now": timezone.now(),
-            "sla_timer_template": timer_template,
             "count_cap": selectors.COUNT_CAP,
         },
     )

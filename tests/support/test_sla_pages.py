@@ -242,6 +242,41 @@ def test_the_timer_partial_renders_state_and_due(tenant) -> None:
     assert 'data-due="2026-12-01T01:20:00+00:00"' in html
 
 
+def test_the_timer_badge_without_a_clock_says_paused_or_shows_the_due_time() -> None:
+    """Tickets whose clock row is missing (no policy matched any more): the badge falls
+    back to the ticket's own pause and due columns; a timer's texts are escaped."""
+    from types import SimpleNamespace
+
+    from support.sla.presenters import timer_badge
+
+    due = dt.datetime(2026, 12, 1, 1, 20, tzinfo=dt.UTC)  # 10:20 in Tokyo
+    paused = SimpleNamespace(sla_timer=None, sla_paused_at=due, sla_due_at=due)
+    assert 'data-state="paused"' in timer_badge(paused) and "Paused" in timer_badge(paused)
+    bare = SimpleNamespace(sla_timer=None, sla_paused_at=None, sla_due_at=due)
+    html = timer_badge(bare)
+    assert 'data-state="unknown"' in html and 'data-due="2026-12-01T10:20:00+09:00"' in html
+    assert 'title="2026-12-01 10:20"' in html and "12/01 10:20</span>" in html
+    none = SimpleNamespace(sla_timer=None, sla_paused_at=None, sla_due_at=None)
+    assert timer_badge(none) == ""
+    timer = {
+        "state": "warn",
+        "target": "resolution",
+        "due": "x",
+        "minutes": 5,
+        "ticking": True,
+        "label": "<b>5m</b>",
+        "title": '"t"',
+        "css": "text-bg-warning",
+        "fmt_left": "%(time)s left",
+        "fmt_over": "",
+        "fmt_hm": "",
+        "fmt_m": "",
+    }
+    html = timer_badge(SimpleNamespace(sla_timer=timer, sla_paused_at=None, sla_due_at=None))
+    assert "&lt;b&gt;5m&lt;/b&gt;" in html and 'title="&quot;t&quot;"' in html
+    assert 'data-ticking="1"' in html and 'data-minutes="5"' in html
+
+
 def test_attainment_by_target_and_priority(tenant) -> None:
     make_policy(tenant, make_calendar(tenant), first_response_minutes=60)
     with frozen(at(1, 9)):
