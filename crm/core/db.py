@@ -19,6 +19,8 @@ moment it runs, and a connection reused by the next request carries nothing over
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connections
@@ -69,6 +71,30 @@ def tenant_wrapper(execute: Any, sql: str, params: Any, many: bool, ctx: dict) -
         raw.execute(SETTINGS_SQL, wanted)
         connection._crm_rls_sent = wanted
     return execute(sql, params, many, ctx)
+
+
+@contextmanager
+def joins_as_written(using: str = "default") -> Iterator[None]:
+    """Statements inside are planned with their joins in the written order
+    (`join_collapse_limit = 1`).
+
+    For a primary-key fetch with many `select_related` LEFT JOINs: PostgreSQL otherwise
+    weighs every join order, which for a ticket with eight related rows (each table under
+    row-level security, several with a dozen indexes) took ~7 ms of planning against ~1 ms
+    running it; in the written order (the base table first, each row joined on its primary
+    key) planning is ~1.3 ms (EXPLAIN ANALYZE at 1,000,000 tickets, docs/benchmarks.md).
+    Not for reports or searches, where the order matters. The setting is the session's and
+    is reset on the way out; in a transaction that fails, the rollback undoes it."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute("SET join_collapse_limit = 1")
+    try:
+        yield
+    finally:
+        raw = connection.connection
+        if raw is not None and raw.info.transaction_status != TransactionStatus.INERROR:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET join_collapse_limit")
 
 
 def install_tenant_wrapper(sender: Any, connection: Any, **kwargs: Any) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
+
+from crm.core.html import escape
 
 ICONS = {"breached": "bi-exclamation-octagon", "paused": "bi-pause-circle"}
 ATTRIBUTES = ("state", "target", "due", "minutes")

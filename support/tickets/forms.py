@@ -13,7 +13,7 @@ from crm.core.customfields import CustomFieldsFormMixin, style_custom_widgets
 from crm.core.forms import StyledFormMixin
 from crm.core.models import Tenant
 
-from . import selectors
+from .lists import support_lists
 from .models import Channel, Priority, Status, SupportTeam, TicketCategory
 
 NEW_CHANNELS = [
@@ -24,8 +24,11 @@ NEW_CHANNELS = [
 ]
 
 
-def category_choices(tenant: Tenant, current: Any = None) -> list[tuple[Any, str]]:
-    rows = selectors.categories(tenant=tenant)
+def category_choices(
+    tenant: Tenant, current: Any = None, rows: list[TicketCategory] | None = None
+) -> list[tuple[Any, str]]:
+    """The category select's choices; `rows` are selectors.categories when already loaded."""
+    rows = support_lists(tenant).categories if rows is None else rows
     choices: list[tuple[Any, str]] = [("", "—")]
     for row in rows:
         if row.effective_active or row.pk == current:  # type: ignore[attr-defined]
@@ -34,13 +37,11 @@ def category_choices(tenant: Tenant, current: Any = None) -> list[tuple[Any, str
 
 
 def team_choices(tenant: Tenant) -> list[tuple[Any, str]]:
-    return [("", "—")] + [
-        (t.pk, t.name) for t in SupportTeam.objects.filter(tenant=tenant).order_by("name")
-    ]
+    return [("", "—"), *support_lists(tenant).teams]
 
 
 def agent_choices(tenant: Tenant) -> list[tuple[Any, str]]:
-    return [("", "—")] + [(m.user_id, str(m.user)) for m in selectors.agents(tenant=tenant)]
+    return [("", "—"), *support_lists(tenant).agents]
 
 
 class _TenantChoicesMixin:

@@ -14,20 +14,31 @@ row shows; the browser tests use its data-testid hooks."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from crm.core.html import escape
 from support.sla.presenters import timer_badge
 
 from .models import Channel, Priority, Status, Ticket
 
 # Priorities the row flags with a badge.
 FLAGGED_PRIORITIES = (Priority.HIGH, Priority.URGENT)
+
+
+@dataclass
+class QueueNames:
+    """Names by id for what the queue page does not join: users (assignees, lock holders),
+    teams and categories."""
+
+    users: dict[int, str] = field(default_factory=dict)
+    teams: dict[int, str] = field(default_factory=dict)
+    categories: dict[int, str] = field(default_factory=dict)
 
 
 def _url_maker(name: str) -> Any:
@@ -38,10 +49,10 @@ def _url_maker(name: str) -> Any:
     return lambda pk: f"{head}{pk}{tail}"
 
 
-def queue_rows(*, tickets: Iterable[Ticket], can_edit: bool) -> SafeString:
-    """The <tr> rows of a queue page. The tickets come from `selectors.ticket_queue`
-    (assignee, team, category, contact and `lock_holder` loaded) with
-    `support.sla.selectors.attach_timers` run on them."""
+def queue_rows(*, tickets: Iterable[Ticket], can_edit: bool, names: QueueNames) -> SafeString:
+    """The <tr> rows of a queue page. The tickets come from `selectors.ticket_queue` (the
+    contact joined, `lock_holder_id` set) with `support.sla.selectors.attach_timers` run on
+    them; `names` names their assignees, lock holders, teams and categories."""
     detail_url = _url_maker("ticket_detail")
     assign_url = _url_maker("ticket_assign_me")
     statuses = {value: escape(label) for value, label in Status.choices}
@@ -77,10 +88,12 @@ def queue_rows(*, tickets: Iterable[Ticket], can_edit: bool) -> SafeString:
         if ticket.priority in FLAGGED_PRIORITIES:
             add(f'<span class="badge text-bg-warning">{priorities[ticket.priority]}</span>')
         add(f"<span>{channels.get(ticket.channel) or escape(ticket.channel)}</span>")
-        if ticket.category_id is not None and ticket.category is not None:
-            add(f"<span>· {escape(ticket.category.name)}</span>")
-        if ticket.team_id is not None and ticket.team is not None:
-            add(f"<span>· {escape(ticket.team.name)}</span>")
+        category = names.categories.get(ticket.category_id) if ticket.category_id else None
+        if category:
+            add(f"<span>· {escape(category)}</span>")
+        team = names.teams.get(ticket.team_id) if ticket.team_id else None
+        if team:
+            add(f"<span>· {escape(team)}</span>")
         for tag in ticket.tags or ():
             add(f'<span class="badge text-bg-light">{escape(tag)}</span>')
         customer = (
@@ -89,14 +102,15 @@ def queue_rows(*, tickets: Iterable[Ticket], can_edit: bool) -> SafeString:
             else escape(ticket.requester_email)
         )
         add(f'\n        <span class="d-md-none">· {customer}</span>')
-        holder = getattr(ticket, "lock_holder", None)
+        holder_id = getattr(ticket, "lock_holder_id", None)
+        holder = names.users.get(holder_id) if holder_id else None
         if holder:
             # As {% blocktranslate %} did: the value is escaped, the translation is not.
             add(
                 '<span class="badge text-bg-info" data-testid="being-answered">'
-                f'<i class="bi bi-pencil"></i> {answered % {"name": escape(str(holder))}}</span>'
+                f'<i class="bi bi-pencil"></i> {answered % {"name": escape(holder)}}</span>'
             )
-        assignee = escape(str(ticket.assignee)) if ticket.assignee_id is not None else "—"
+        assignee = escape(names.users.get(ticket.assignee_id, "—")) if ticket.assignee_id else "—"
         received = timezone.localtime(ticket.created_at).strftime("%Y-%m-%d %H:%M")
         add(
             f'\n      </div></td>\n    <td class="d-none d-md-table-cell small">{customer or "—"}'

@@ -27,9 +27,11 @@ from crm.core.roles import has_perm
 from support.sla.selectors import attach_timers
 
 from . import selectors, services
-from .forms import TicketEditForm, TicketNewForm, agent_choices, category_choices, team_choices
+from .forms import TicketEditForm, TicketNewForm, category_choices
+from .lists import support_lists
 from .models import Channel, MessageKind, Priority, Status, SupportTeam
 from .panels import ticket_panels
+from .presenters import QueueNames
 
 
 def _int(value: Any) -> int | None:
@@ -68,6 +70,25 @@ def queue(request: TenantRequest) -> HttpResponse:
         view=view,
         filters=filters,
         after=_int(request.GET.get("after")),
+        joins=("contact",),
+    )
+    # The filters' lists name the rows' assignees, teams and categories (not joined: see
+    # selectors.ticket_queue); users who are not agents (any more) are looked up.
+    lists = support_lists(tenant)
+    names = QueueNames(
+        users=dict(lists.agents),
+        teams=dict(lists.teams),
+        categories={row.pk: row.name for row in lists.categories},
+    )
+    names.users.update(
+        selectors.user_names(
+            ids={
+                user_id
+                for t in page.rows
+                for user_id in (t.assignee_id, t.lock_holder_id)  # type: ignore[attr-defined]
+                if user_id and user_id not in names.users
+            }
+        )
     )
     # The SLA timers (business-hours aware), a fixed number of queries per page; the rows
     # are printed by {% queue_rows %} (support.tickets.presenters).
@@ -99,9 +120,10 @@ def queue(request: TenantRequest) -> HttpResponse:
             "statuses": Status.choices,
             "priorities": Priority.choices,
             "channels": Channel.choices,
-            "categories": category_choices(tenant)[1:],
-            "teams": team_choices(tenant)[1:],
-            "agents": agent_choices(tenant)[1:],
+            "categories": category_choices(tenant, rows=lists.categories)[1:],
+            "teams": lists.teams,
+            "agents": lists.agents,
+            "names": names,
             "can_edit": _can_edit(request),
             "now": timezone.now(),
             "count_cap": selectors.COUNT_CAP,

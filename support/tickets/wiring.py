@@ -45,8 +45,10 @@ def inquiries_panel(*, tenant: Any, membership: Any, obj: Any) -> dict[str, Any]
 def register() -> None:
     from contacts.panels import register_detail_panel
 
+    from . import lists
     from .hooks import on_ticket_event
 
+    lists.register()  # the cached agents, teams and categories follow their changes
     on_ticket_event(timeline_on_created, order=20, key="support.tickets.timeline")
     for on in ("contact", "company"):
         register_detail_panel(

@@ -173,3 +173,31 @@ def test_the_conversation_is_not_shown_as_toasts_and_flash_messages_are(
     body = response.content.decode()
     assert body.count("data-crm-toast") == 1 and "Note saved." in body
     assert body.count('data-testid="message"') == 3
+
+
+def test_the_cached_lists_follow_new_teams_categories_renamed_agents_and_roles(
+    tenant: Any, member: Any, member_client: Any, django_assert_max_num_queries: Any
+) -> None:
+    """The queue's agents, teams and categories come from the cache (support.tickets.lists):
+    a second page load does not query them, and every change shows on the next load."""
+    sato = make_agent(tenant, display_name="佐藤")
+    make_ticket(tenant, subject="件A", assignee=sato)
+    url = reverse("support:queue") + "?view=open"
+    with django_assert_max_num_queries(40) as first:
+        member_client.get(url)
+    with django_assert_max_num_queries(len(first.captured_queries) - 3):
+        member_client.get(url)  # the three lists from the cache
+    make_team(tenant, "二次対応")
+    make_category(tenant, "返品")
+    sato.display_name = "佐藤 花子"
+    sato.save()
+    body = member_client.get(url).content.decode()
+    assert ">二次対応</option>" in body and ">返品</option>" in body
+    assert 'data-testid="row-assignee">佐藤 花子<' in body
+    with tenant_context(tenant):
+        membership = Membership.objects.get(tenant=tenant, user=sato)
+        membership.role = "viewer"  # can no longer answer: not in the assignee lists
+        membership.save()
+    body = member_client.get(url).content.decode()
+    assert ">佐藤 花子</option>" not in body
+    assert 'data-testid="row-assignee">佐藤 花子<' in body  # still named on the row
