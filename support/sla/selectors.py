@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -125,12 +127,45 @@ def _timer(
     )
 
 
+CALENDAR_CACHE_SECONDS = 300
+
+
+def _calendars_key(tenant_id: int) -> str:
+    return f"support:sla:calendars:{tenant_id}"
+
+
+def display_calendars(*, tenant: Tenant, ids: Iterable[int]) -> dict[int, Calendar]:
+    """services.calendars_by_id for showing timers, kept in the cache: the queue page and
+    the ticket page show timers on every load, and the calendars were three of their
+    queries. Saving a calendar, its blocks or holidays, or the tenant (its time zone) drops
+    the tenant's entry (wiring.py, services.py); it also expires after
+    CALENDAR_CACHE_SECONDS. The SLA clock itself (services) always reads the database."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    key = _calendars_key(tenant.pk)
+    cached: dict[int, Calendar] = cache.get(key) or {}
+    missing = wanted - cached.keys()
+    if missing:
+        cached.update(calendars_by_id(tenant=tenant, ids=missing))
+        cache.set(key, cached, CALENDAR_CACHE_SECONDS)
+    return {i: cached[i] for i in wanted if i in cached}
+
+
+def forget_calendars(tenant_id: int) -> None:
+    """Drops the tenant's cached calendars now and when the transaction commits."""
+    key = _calendars_key(tenant_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def attach_timers(
     *, tenant: Tenant, tickets: Iterable[Ticket], now: dt.datetime | None = None
 ) -> None:
-    """Sets `ticket.sla_timer` (a dict, or None) on each ticket for
-    templates/support/sla/partials/timer.html, in four queries whatever the number of
-    tickets (their clocks with policies, then the calendars in three)."""
+    """Sets `ticket.sla_timer` (a dict, or None) on each ticket for the timer badge
+    (presenters.timer_badge), in a fixed number of queries whatever the number of tickets:
+    their clocks with policies, then the calendars (display_calendars: none when cached,
+    else three)."""
     items = list(tickets)
     for ticket in items:
         ticket.sla_timer = None  # type: ignore[attr-defined]
@@ -141,7 +176,7 @@ def attach_timers(
         s.ticket_id: s
         for s in TicketSla.objects.filter(tenant=tenant, ticket_id__in=ids).select_related("policy")
     }
-    calendars = calendars_by_id(
+    calendars = display_calendars(
         tenant=tenant, ids=[s.policy.calendar_id for s in states.values() if s.policy]
     )
     now = now or timezone.now()

@@ -112,6 +112,12 @@ def validate_holiday(*, name: str, start_date: dt.date, end_date: dt.date | None
     return end_date
 
 
+def _forget_calendars(tenant: Tenant) -> None:
+    from .selectors import forget_calendars
+
+    forget_calendars(tenant.pk)
+
+
 def calendar_spec(calendar: BusinessCalendar, *, tenant: Tenant) -> Calendar:
     """The pure Calendar of a stored one (two queries; one when blocks and holidays are
     prefetched)."""
@@ -231,6 +237,7 @@ def calendar_update(
                 for n, a, b in closed
             ]
         )
+        _forget_calendars(tenant)  # bulk_create sends no signals
     return calendar
 
 
@@ -244,6 +251,7 @@ def _replace_blocks(
             for w, s, e in sorted(rows, key=lambda r: (r[0], r[1]))
         ]
     )
+    _forget_calendars(tenant)  # bulk_create sends no signals
 
 
 @transaction.atomic
@@ -803,4 +811,5 @@ def holidays_import_jp(*, tenant: Tenant, calendar: BusinessCalendar, year: int)
         if day not in taken
     ]
     BusinessHoliday.objects.bulk_create(rows)
+    _forget_calendars(tenant)  # bulk_create sends no signals
     return len(rows)

@@ -225,8 +225,26 @@ def test_timers_show_business_time_left_warn_overdue_and_paused(
     assert (late["state"], late["label"]) == ("breached", "overdue by 4h 45m")
     with tenant_context(tenant):
         many = list(Ticket.objects.all())
-        with django_assert_num_queries(4):
+        selectors.forget_calendars(tenant.pk)
+        with django_assert_num_queries(4):  # the clocks, then the calendars in three
             selectors.attach_timers(tenant=tenant, tickets=many, now=at(1, 11))
+        with django_assert_num_queries(1):  # the calendars from the cache
+            selectors.attach_timers(tenant=tenant, tickets=many, now=at(1, 11))
+
+
+def test_the_timers_follow_a_change_of_business_hours(tenant) -> None:
+    """The timers read the calendars from the cache (display_calendars); changing the
+    blocks (saved with bulk_create, which sends no signals) shows on the next timer."""
+    calendar = make_calendar(tenant)
+    make_policy(tenant, calendar, first_response_minutes=200, resolution_minutes=600)
+    with frozen(at(1, 9)):
+        running = make_ticket(tenant)
+    # Due at 13:20 on the clock: 30 business minutes left at 11:50 with the lunch break.
+    assert _timers(tenant, [running], at(1, 11, 50))[0]["minutes"] == 30
+    week = [(day, dt.time(9), dt.time(18)) for day in range(5)]
+    with tenant_context(tenant):
+        services.calendar_update(tenant=tenant, calendar=calendar, blocks=week)
+    assert _timers(tenant, [running], at(1, 11, 50))[0]["minutes"] == 90  # no lunch break
 
 
 def test_the_timer_partial_renders_state_and_due(tenant) -> None:
