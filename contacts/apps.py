@@ -14,6 +14,13 @@ class ContactsConfig(AppConfig):
 
         register_seeder("contacts", seed_contacts, order=10)
 
+        from crm.core import tenantcache
+        from crm.core.models import Membership
+
+        from .forms import OWNERS
+
+        tenantcache.register(OWNERS, Membership)  # the owner selects' cached members
+
         from crm.core.jobs import register_job
 
         from .exports.models import ExportJob, ExportStatus

@@ -13,6 +13,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from crm.core import tenantcache
 from crm.core.customfields import CustomFieldsFormMixin, style_custom_widgets
 from crm.core.forms import StyledFormMixin
 from crm.core.models import Membership, Tenant
@@ -75,13 +76,22 @@ def company_options(
     return [("", "—"), *options]
 
 
+OWNERS = "contact-owners"
+
+
 def owner_choices(tenant: Tenant) -> list[tuple[Any, str]]:
-    members = (
-        Membership.objects.filter(tenant=tenant, is_active=True)
-        .select_related("user")
-        .order_by("user__email")
-    )
-    return [("", "—")] + [(m.user_id, str(m.user)) for m in members]
+    """The active members for owner selects, by e-mail; kept in the cache
+    (crm.core.tenantcache, dropped when a membership or a user's name changes)."""
+
+    def build() -> list[tuple[Any, str]]:
+        members = (
+            Membership.objects.filter(tenant=tenant, is_active=True)
+            .select_related("user")
+            .order_by("user__email")
+        )
+        return [(m.user_id, str(m.user)) for m in members]
+
+    return [("", "—"), *tenantcache.cached(tenant.pk, OWNERS, build)]
 
 
 class _InstanceFormMixin:

@@ -18,4 +18,8 @@ class CoreConfig(AppConfig):
         # A login saves the session anyway: it counts as the idle clock's latest restart.
         user_logged_in.connect(session_refreshed_on_login, dispatch_uid="crm-session-refresh")
         connection_created.connect(db.install_tenant_wrapper)
+        # Cached per-tenant lists (crm.core.tenantcache) follow changes of users' names.
+        from . import tenantcache
+
+        tenantcache.connect_user_changes()
         post_migrate.connect(db.install_row_level_security, sender=self)

@@ -8,12 +8,11 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.core import tenantcache
 from crm.core.models import Tenant
 from support.tickets.models import Ticket
 
@@ -127,36 +126,34 @@ def _timer(
     )
 
 
-CALENDAR_CACHE_SECONDS = 300
-
-
-def _calendars_key(tenant_id: int) -> str:
-    return f"support:sla:calendars:{tenant_id}"
+CALENDARS = "sla-calendars"
 
 
 def display_calendars(*, tenant: Tenant, ids: Iterable[int]) -> dict[int, Calendar]:
-    """services.calendars_by_id for showing timers, kept in the cache: the queue page and
-    the ticket page show timers on every load, and the calendars were three of their
-    queries. Saving a calendar, its blocks or holidays, or the tenant (its time zone) drops
-    the tenant's entry (wiring.py, services.py); it also expires after
-    CALENDAR_CACHE_SECONDS. The SLA clock itself (services) always reads the database."""
+    """The tenant's calendars (services.calendars_by_id) for showing timers, kept in the
+    cache (crm.core.tenantcache): the queue and the ticket page show timers on every load,
+    and the calendars were three of their queries. A change to a calendar, its blocks or
+    holidays, or the tenant (its time zone) drops the entry (wiring.py; services.py after
+    bulk writes). The SLA clock itself (services) always reads the database."""
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    key = _calendars_key(tenant.pk)
-    cached: dict[int, Calendar] = cache.get(key) or {}
-    missing = wanted - cached.keys()
-    if missing:
-        cached.update(calendars_by_id(tenant=tenant, ids=missing))
-        cache.set(key, cached, CALENDAR_CACHE_SECONDS)
-    return {i: cached[i] for i in wanted if i in cached}
+    every = tenantcache.cached(
+        tenant.pk,
+        CALENDARS,
+        lambda: calendars_by_id(
+            tenant=tenant,
+            ids=BusinessCalendar.objects.filter(tenant=tenant).values_list("id", flat=True),
+        ),
+    )
+    if not wanted <= every.keys():  # created since (the entry is dropped then, but still)
+        tenantcache.forget(tenant.pk, [CALENDARS])
+        every = calendars_by_id(tenant=tenant, ids=wanted)
+    return {i: every[i] for i in wanted if i in every}
 
 
 def forget_calendars(tenant_id: int) -> None:
-    """Drops the tenant's cached calendars now and when the transaction commits."""
-    key = _calendars_key(tenant_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    tenantcache.forget(tenant_id, [CALENDARS])
 
 
 def attach_timers(

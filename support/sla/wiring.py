@@ -3,8 +3,6 @@ the timer in the ticket detail header."""
 
 from __future__ import annotations
 
-from typing import Any
-
 
 def register() -> None:
     from support.tickets.hooks import on_ticket_event
@@ -25,21 +23,13 @@ def register() -> None:
 
 
 def _cached_calendars_follow_changes() -> None:
-    """Saving or deleting a calendar, a block or a holiday, or saving the tenant (its time
-    zone), drops the tenant's cached calendars (selectors.display_calendars)."""
-    from django.db.models.signals import post_delete, post_save
-
+    """A change to a calendar, a block, a holiday or the tenant (its time zone) drops the
+    tenant's cached calendars (selectors.display_calendars)."""
+    from crm.core import tenantcache
     from crm.core.models import Tenant
 
     from .models import BusinessBlock, BusinessCalendar, BusinessHoliday
-    from .selectors import forget_calendars
+    from .selectors import CALENDARS
 
-    def changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-        tenant_id = instance.pk if sender is Tenant else instance.tenant_id
-        if tenant_id is not None:
-            forget_calendars(tenant_id)
-
-    for model in (BusinessCalendar, BusinessBlock, BusinessHoliday):
-        post_save.connect(changed, sender=model, dispatch_uid=f"sla-calendars-{model}")
-        post_delete.connect(changed, sender=model, dispatch_uid=f"sla-calendars-d{model}")
-    post_save.connect(changed, sender=Tenant, dispatch_uid="sla-calendars-tenant")
+    tenantcache.register(CALENDARS, BusinessCalendar, BusinessBlock, BusinessHoliday)
+    tenantcache.register(CALENDARS, Tenant, tenant_id_of=lambda tenant: tenant.pk)

@@ -506,3 +506,24 @@ def test_the_postal_lookup_works_from_every_thread_of_a_threaded_server() -> Non
         thread.start()
         thread.join()
     assert [getattr(r, "prefecture", r) for r in results] == ["東京都"] * 3
+
+
+def test_the_owner_select_follows_new_members_renames_and_leavers(client, tenant) -> None:
+    """The owner list comes from the cache (crm.core.tenantcache); a new member, a renamed
+    user and a deactivated membership show on the next page."""
+    from crm.core.models import Membership
+
+    login_as(client, tenant, Role.ADMIN)
+    url = reverse("contacts:list")
+    client.get(url)  # fills the cache
+    newcomer = make_member(tenant, Role.SALES, email="newcomer@example.com")
+    assert ">newcomer@example.com</option>" in html(client.get(url))
+    newcomer.display_name = "新人 太郎"
+    newcomer.save()
+    page = html(client.get(url))
+    assert ">新人 太郎</option>" in page and ">newcomer@example.com</option>" not in page
+    with tenant_context(tenant):
+        membership = Membership.objects.get(tenant=tenant, user=newcomer)
+        membership.is_active = False
+        membership.save()
+    assert ">新人 太郎</option>" not in html(client.get(url))

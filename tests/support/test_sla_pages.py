@@ -226,7 +226,7 @@ def test_timers_show_business_time_left_warn_overdue_and_paused(
     with tenant_context(tenant):
         many = list(Ticket.objects.all())
         selectors.forget_calendars(tenant.pk)
-        with django_assert_num_queries(4):  # the clocks, then the calendars in three
+        with django_assert_num_queries(5):  # the clocks, the calendar ids, the calendars in 3
             selectors.attach_timers(tenant=tenant, tickets=many, now=at(1, 11))
         with django_assert_num_queries(1):  # the calendars from the cache
             selectors.attach_timers(tenant=tenant, tickets=many, now=at(1, 11))
