@@ -7,7 +7,8 @@ primary-key fetch in the same run.
 Shares the scratch database of bench/support_insights.py (`crm_bench_support`, kept; the
 first run seeds it with `support.insights.demo.seed_bulk_tickets`, ~2 messages per ticket).
 Times, p50/p95 over --repeat runs, server time:
-1. in-process, through support.tickets.selectors.ticket_queue for an agent: the views mine,
+1. in-process, through support.tickets.selectors.ticket_queue for an agent (the contact
+   joined, as the page asks): the views mine,
    unassigned, breaching and open, each on its first page and on a deep keyset page (the
    page after the 2,000th row), and each with a filter (channel + category); the capped
    tab counts (queue_counts); a ticket's page (access_ticket + ticket_detail);
@@ -130,7 +131,12 @@ def main() -> None:
                 record(
                     f"{view}/{label}",
                     lambda v=view, f=filters, a=after: selectors.ticket_queue(
-                        tenant=tenant, membership=membership, view=v, filters=f, after=a
+                        tenant=tenant,
+                        membership=membership,
+                        view=v,
+                        filters=f,
+                        after=a,
+                        joins=("contact",),  # as the queue page asks
                     ),
                 )
         record("tab counts", lambda: selectors.queue_counts(tenant=tenant, membership=membership))

@@ -20,6 +20,10 @@ class ContactsConfig(AppConfig):
         from .forms import OWNERS
 
         tenantcache.register(OWNERS, Membership)  # the owner selects' cached members
+        from .cti.models import CtiExtension
+        from .cti.selectors import EXTENSION_USERS
+
+        tenantcache.register(EXTENSION_USERS, CtiExtension)
 
         from crm.core.jobs import register_job
 

@@ -20,6 +20,7 @@ from crm.core.customfields import (
     display,
     display_rows,
     label_for,
+    shown_definitions,
 )
 from crm.core.http import TenantRequest
 from crm.core.models import ObjectType
@@ -76,7 +77,7 @@ def contact_list(request: TenantRequest) -> HttpResponse:
     from .savedviews.selectors import saved_views_for
 
     tenant = request.tenant
-    definitions = definitions_for(tenant=tenant, object_type=ObjectType.CONTACT)
+    definitions = shown_definitions(tenant=tenant, object_type=ObjectType.CONTACT)
     filters = selectors.contact_filters(
         tenant=tenant, params=request.GET, membership=request.membership, definitions=definitions
     )
@@ -199,7 +200,7 @@ def contact_detail(request: TenantRequest, contact_id: int) -> HttpResponse:
     contact = selectors.access_contact(
         tenant=tenant, contact_id=contact_id, membership=request.membership
     )
-    definitions = definitions_for(tenant=tenant, object_type=ObjectType.CONTACT)
+    definitions = shown_definitions(tenant=tenant, object_type=ObjectType.CONTACT)
     kind = request.GET.get("kind", "")
     if kind not in InteractionKind.values:
         kind = ""

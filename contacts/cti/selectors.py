@@ -112,3 +112,21 @@ def access_extension(*, tenant: Tenant, extension_id: int) -> CtiExtension:
     if row is None:
         raise Http404
     return row
+
+
+EXTENSION_USERS = "cti-extension-users"
+
+
+def extension_users(*, tenant: Tenant) -> frozenset[int]:
+    """The ids of the members with an extension (they get the screen pop script on every
+    page), kept in the cache (crm.core.tenantcache; an extension saved or deleted drops it):
+    base.html asked the database on every page."""
+    from crm.core import tenantcache
+
+    return tenantcache.cached(
+        tenant.pk,
+        EXTENSION_USERS,
+        lambda: frozenset(
+            CtiExtension.objects.filter(tenant=tenant).values_list("user_id", flat=True)
+        ),
+    )

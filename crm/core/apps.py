@@ -22,4 +22,7 @@ class CoreConfig(AppConfig):
         from . import tenantcache
 
         tenantcache.connect_user_changes()
+        from .customfields import register_shown_definitions
+
+        register_shown_definitions()
         post_migrate.connect(db.install_row_level_security, sender=self)

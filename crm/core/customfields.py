@@ -494,6 +494,29 @@ def definitions_for(*, tenant: Tenant, object_type: str) -> list[CustomFieldDefi
     )
 
 
+def shown_definitions(*, tenant: Tenant, object_type: str) -> list[CustomFieldDefinition]:
+    """definitions_for, for pages that only show values or read filters (the contact list,
+    a contact's and a ticket's page), kept in the cache (crm.core.tenantcache; a definition
+    saved or deleted drops it). Saving values always validates against definitions_for."""
+    from . import tenantcache
+
+    return tenantcache.cached(
+        tenant.pk,
+        f"{SHOWN_DEFINITIONS}{object_type}",
+        lambda: definitions_for(tenant=tenant, object_type=object_type),
+    )
+
+
+SHOWN_DEFINITIONS = "custom-fields-"
+
+
+def register_shown_definitions() -> None:
+    from . import tenantcache
+
+    for object_type in ObjectType.values:
+        tenantcache.register(f"{SHOWN_DEFINITIONS}{object_type}", CustomFieldDefinition)
+
+
 # --- validating a whole custom_fields object ---------------------------------------------------
 class CustomFieldErrors(ValidationError):
     """Errors per custom field key. As a Django ValidationError its fields are `cf_<key>`

@@ -19,7 +19,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.core.customfields import add_errors_to_form, definitions_for, display_rows
+from crm.core.customfields import (
+    add_errors_to_form,
+    definitions_for,
+    display_rows,
+    shown_definitions,
+)
 from crm.core.http import TenantRequest
 from crm.core.models import Membership, ObjectType, User
 from crm.core.permissions import require_perm
@@ -243,7 +248,7 @@ def ticket_contact_options(request: TenantRequest) -> HttpResponse:
 def _detail_context(request: TenantRequest, ticket: Any, **extra: Any) -> dict[str, Any]:
     tenant = request.tenant
     detail = selectors.ticket_detail(tenant=tenant, membership=request.membership, ticket=ticket)
-    definitions = definitions_for(tenant=tenant, object_type=ObjectType.TICKET)
+    definitions = shown_definitions(tenant=tenant, object_type=ObjectType.TICKET)
     holder = selectors.lock_holder(ticket)
     edit_form = extra.pop("edit_form", None) or TicketEditForm(
         tenant=tenant,

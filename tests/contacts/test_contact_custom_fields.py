@@ -215,12 +215,29 @@ def test_the_list_runs_a_constant_number_of_queries(
     definition_reads = [
         q for q in one_row.captured_queries if 'FROM "core_customfielddefinition"' in q["sql"]
     ]
-    assert len(definition_reads) == 1, "the definitions are read once per page"
+    # Once per page at most: the list shows them from the cache (shown_definitions), filled
+    # by the first page above.
+    assert definition_reads == [], "the definitions come from the cache"
     for i in range(2, 30):
         make_contact(tenant, custom_fields={"customer_code": f"C{i:05d}", "rank": "ゴールド"})
     with django_assert_num_queries(len(one_row.captured_queries)):
         response = member_client.get(url, {"cf_rank": "ゴールド"})
     assert response.content.decode().count("<td>ゴールド</td>") == 29
+
+
+def test_the_list_shows_a_changed_or_removed_definition_at_once(member_client, tenant, code_field):
+    """The list reads the definitions from the cache: a change drops it."""
+    from crm.core.services.customfields import customfield_delete, customfield_update
+
+    url = reverse("contacts:list")
+    assert "Client number" not in member_client.get(url).content.decode()  # cached now
+    with tenant_context(tenant):
+        customfield_update(tenant=tenant, definition=code_field, label_en="Client number")
+    page = member_client.get(url).content.decode()
+    assert "Client number" in page
+    with tenant_context(tenant):
+        customfield_delete(tenant=tenant, definition=code_field)
+    assert "Client number" not in member_client.get(url).content.decode()
 
 
 # --- API ------------------------------------------------------------------------------------
