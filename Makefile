@@ -27,7 +27,8 @@ run: setup
 
 # Two pytest-xdist workers (a file stays on one worker), each with its own database, cache
 # prefix, Celery worker and browser: the suite is mostly single-threaded Python.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# --durations lists the 25 slowest tests at the end (the suite must stay under 20 minutes).
+PYTEST_ARGS ?= -n 2 --dist loadfile --durations=25
 
 test: setup
 	$(PY) -m crm.launcher test $(PYTEST_ARGS)
