@@ -66,7 +66,9 @@ def test_the_list_runs_a_constant_number_of_queries(
                 actor=member,
                 base_url="http://testserver",
             )
-    with django_assert_num_queries(len(few.captured_queries)):
+    expected = len(few.captured_queries)  # before the next request resets the query log
+    member_client.get(url)  # warm: new members dropped the cached lists (crm.core.tenantcache)
+    with django_assert_num_queries(expected):
         member_client.get(url)
 
 

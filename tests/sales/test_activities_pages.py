@@ -222,6 +222,7 @@ def test_the_calendar_and_my_day_answer_in_constant_queries(
         contact = make_contact(tenant, last_name="数")
 
     def queries() -> int:
+        member_client.get(reverse(url_name))  # warm: the per-tenant lists come from the cache
         with CaptureQueriesContext(connection) as ctx:
             assert member_client.get(reverse(url_name)).status_code == 200
         return len(ctx.captured_queries)
