@@ -62,6 +62,31 @@ def _querystring(params: QueryDict, *, drop: tuple[str, ...] = ("before",)) -> s
 
 _URL_SENTINEL = 987654321
 
+# The columns a list row shows (contacts_tags.contact_rows; a name is last and first name,
+# else e-mail or phone; an owner's display name, else full name, else e-mail). The rest of
+# the row (the search text and its n-gram vector, ~670 bytes a contact, the address, flags)
+# is not loaded: the 50 rows' model instances were ~10 ms of the page, ~4.5 with these.
+LIST_COLUMNS = (
+    "id",
+    "tenant",
+    "last_name",
+    "first_name",
+    "last_name_kana",
+    "first_name_kana",
+    "email",
+    "phone",
+    "lifecycle_stage",
+    "tags",
+    "custom_fields",
+    "company",
+    "company__name",
+    "owner",
+    "owner__display_name",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__email",
+)
+
 
 def _url_format(name: str) -> str:
     """`reverse(name, args=[pk])` as a format string, reversed once per page."""
@@ -86,7 +111,7 @@ def contact_list(request: TenantRequest) -> HttpResponse:
     before = _int(request.GET.get("before", ""))
     if before is not None:
         qs = qs.filter(id__lt=before)
-    rows = list(qs[: PAGE_SIZE + 1])
+    rows = list(qs.only(*LIST_COLUMNS)[: PAGE_SIZE + 1])
     contacts = rows[:PAGE_SIZE]
     next_before = contacts[-1].pk if len(rows) > PAGE_SIZE else None
     columns = definitions[:LIST_CUSTOM_COLUMNS]
