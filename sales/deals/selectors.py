@@ -462,10 +462,12 @@ def deal_contacts(*, tenant: Tenant, deal: Deal) -> list[Any]:
 def open_deals_for(
     *, tenant: Tenant, membership: Membership | None, contact: Any = None, company: Any = None
 ) -> list[Deal]:
-    """Open deals of a contact or a company, for their detail page panel (one query)."""
+    """Open deals of a contact or a company, for their detail page panel and the ticket
+    page (one query; they show name, stage and amount: the stage is joined, not the
+    owner)."""
     qs = visible_deals(tenant, membership).filter(stage__kind="open")
     if contact is not None:
         qs = qs.filter(deal_contacts__contact=contact)
     if company is not None:
         qs = qs.filter(company=company)
-    return list(qs.select_related("stage", "owner").order_by("-id")[:20])
+    return list(qs.select_related("stage").order_by("-id")[:20])
