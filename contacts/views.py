@@ -23,7 +23,7 @@ from crm.core.customfields import (
     shown_definitions,
 )
 from crm.core.http import TenantRequest
-from crm.core.models import ObjectType
+from crm.core.models import ObjectType, User
 from crm.core.normalize import lookup_postal_code
 from crm.core.permissions import require_perm
 from crm.core.roles import has_perm
@@ -81,10 +81,7 @@ LIST_COLUMNS = (
     "company",
     "company__name",
     "owner",
-    "owner__display_name",
-    "owner__first_name",
-    "owner__last_name",
-    "owner__email",
+    *(f"owner__{name}" for name in User.NAME_FIELDS),
 )
 
 

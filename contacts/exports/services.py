@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from contacts.api.serializers import ContactSerializer
 from contacts.models import Contact
 from crm.core.jobs import heartbeat
-from crm.core.models import AuditLog, CustomFieldDefinition, Membership, Tenant
+from crm.core.models import AuditLog, CustomFieldDefinition, Membership, Tenant, User
 from crm.core.services.audit import audit_record
 from crm.core.tasks import enqueue_on_commit
 
@@ -67,10 +67,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "tenant_id",
     "company__id",
     "company__name",
-    "owner__display_name",
-    "owner__first_name",
-    "owner__last_name",
-    "owner__email",
+    *(f"owner__{name}" for name in User.NAME_FIELDS),
 )
 
 

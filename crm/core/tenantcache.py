@@ -22,8 +22,6 @@ T = TypeVar("T")
 
 CACHE_SECONDS = 300
 GENERATION_KEY = "tenantcache:generation"
-# The user fields the lists show (a name); a save of other fields alone (last_login) keeps them.
-USER_NAME_FIELDS = frozenset({"display_name", "first_name", "last_name", "email"})
 NAMES: set[str] = set()
 
 
@@ -74,7 +72,8 @@ def register(name: str, *models: Any, tenant_id_of: Callable[[Any], Any] = _tena
 
 
 def _user_changed(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
-    if update_fields is not None and not USER_NAME_FIELDS.intersection(update_fields):
+    # The lists show a user's name; a save of other fields alone (last_login) keeps them.
+    if update_fields is not None and not set(sender.NAME_FIELDS).intersection(update_fields):
         return
     try:
         cache.incr(GENERATION_KEY)

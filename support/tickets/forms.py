@@ -13,7 +13,7 @@ from crm.core.customfields import CustomFieldsFormMixin, style_custom_widgets
 from crm.core.forms import StyledFormMixin
 from crm.core.models import Tenant
 
-from .lists import support_lists
+from .lists import SupportLists, support_lists
 from .models import Channel, Priority, Status, SupportTeam, TicketCategory
 
 NEW_CHANNELS = [
@@ -25,10 +25,11 @@ NEW_CHANNELS = [
 
 
 def category_choices(
-    tenant: Tenant, current: Any = None, rows: list[TicketCategory] | None = None
+    tenant: Tenant, current: Any = None, lists: SupportLists | None = None
 ) -> list[tuple[Any, str]]:
-    """The category select's choices; `rows` are selectors.categories when already loaded."""
-    rows = support_lists(tenant).categories if rows is None else rows
+    """The category select's choices (active ones, and `current`). `lists`: the tenant's
+    support_lists when already read (a form fills three selects from one read)."""
+    rows = (lists or support_lists(tenant)).categories
     choices: list[tuple[Any, str]] = [("", "—")]
     for row in rows:
         if row.effective_active or row.pk == current:  # type: ignore[attr-defined]
@@ -36,12 +37,12 @@ def category_choices(
     return choices
 
 
-def team_choices(tenant: Tenant) -> list[tuple[Any, str]]:
-    return [("", "—"), *support_lists(tenant).teams]
+def team_choices(tenant: Tenant, lists: SupportLists | None = None) -> list[tuple[Any, str]]:
+    return [("", "—"), *(lists or support_lists(tenant)).teams]
 
 
-def agent_choices(tenant: Tenant) -> list[tuple[Any, str]]:
-    return [("", "—"), *support_lists(tenant).agents]
+def agent_choices(tenant: Tenant, lists: SupportLists | None = None) -> list[tuple[Any, str]]:
+    return [("", "—"), *(lists or support_lists(tenant)).agents]
 
 
 class _TenantChoicesMixin:
@@ -126,9 +127,10 @@ class TicketNewForm(StyledFormMixin, _TenantChoicesMixin, forms.Form):
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
         self.tenant = tenant
         super().__init__(*args, **kwargs)
-        self.fields["category"].widget.choices = category_choices(tenant)  # type: ignore[attr-defined]
-        self.fields["team"].widget.choices = team_choices(tenant)  # type: ignore[attr-defined]
-        self.fields["assignee"].widget.choices = agent_choices(tenant)  # type: ignore[attr-defined]
+        lists = support_lists(tenant)
+        self.fields["category"].widget.choices = category_choices(tenant, lists=lists)  # type: ignore[attr-defined]
+        self.fields["team"].widget.choices = team_choices(tenant, lists)  # type: ignore[attr-defined]
+        self.fields["assignee"].widget.choices = agent_choices(tenant, lists)  # type: ignore[attr-defined]
         raw = self.data.get("contact") if self.is_bound else self.initial.get("contact")
         options: list[tuple[Any, str]] = [("", "—")]
         if str(raw or "").isdigit():
@@ -202,11 +204,12 @@ class TicketEditForm(StyledFormMixin, CustomFieldsFormMixin, _TenantChoicesMixin
             },
         )
         super().__init__(*args, **kwargs)
+        lists = support_lists(tenant)
         self.fields["category"].widget.choices = category_choices(  # type: ignore[attr-defined]
-            tenant, instance.category_id
+            tenant, instance.category_id, lists=lists
         )
-        self.fields["team"].widget.choices = team_choices(tenant)  # type: ignore[attr-defined]
-        self.fields["assignee"].widget.choices = agent_choices(tenant)  # type: ignore[attr-defined]
+        self.fields["team"].widget.choices = team_choices(tenant, lists)  # type: ignore[attr-defined]
+        self.fields["assignee"].widget.choices = agent_choices(tenant, lists)  # type: ignore[attr-defined]
         order_options: list[tuple[Any, str]] = [("", "—")]
         if instance.order_id and instance.order not in orders:
             order_options.append((instance.order_id, str(instance.order.order_number)))

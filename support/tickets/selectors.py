@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core.db import joins_as_written
-from crm.core.models import Membership, Tenant
+from crm.core.models import Membership, Tenant, User
 
 from .models import (
     ACTIVE_STATUSES,
@@ -252,12 +252,10 @@ QUEUE_FIELDS = (
     "sla_paused_at",
     "locked_at",
 )
-# The joined rows' columns, per relation (a user's name is display_name, else first and
-# last name, else e-mail).
-_USER_NAME_FIELDS = ("display_name", "first_name", "last_name", "email")
+# The joined rows' columns, per relation.
 QUEUE_JOINED_FIELDS = {
-    "assignee": _USER_NAME_FIELDS,
-    "locked_by": _USER_NAME_FIELDS,
+    "assignee": User.NAME_FIELDS,
+    "locked_by": User.NAME_FIELDS,
     "team": ("name",),
     "category": ("name_ja", "name_en"),
     "contact": ("last_name", "first_name", "email", "phone"),
@@ -349,12 +347,10 @@ def lock_holder(ticket: Ticket, *, now: dt.datetime | None = None) -> Any:
 
 def user_names(*, ids: Iterable[int]) -> dict[int, str]:
     """Users' names by id (display name, else full name, else e-mail), one query."""
-    from crm.core.models import User
-
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return {u.pk: str(u) for u in User.objects.filter(pk__in=wanted).only(*_USER_NAME_FIELDS)}
+    return {u.pk: str(u) for u in User.objects.filter(pk__in=wanted).only(*User.NAME_FIELDS)}
 
 
 def access_ticket(*, tenant: Tenant, membership: Membership | None, ticket_id: int) -> Ticket:
@@ -511,8 +507,6 @@ def ticket_detail(*, tenant: Tenant, membership: Membership, ticket: Ticket) -> 
 def _present_events(*, tenant: Tenant, events: list[TicketEvent]) -> list[TicketEvent]:
     """Readable old/new values for the history: ids of users, teams and categories become
     names (one query per kind that appears, at most three)."""
-    from crm.core.models import User
-
     wanted: dict[str, set[int]] = {"assignee": set(), "team": set(), "category": set()}
     for event in events:
         if event.field in wanted:
@@ -520,9 +514,7 @@ def _present_events(*, tenant: Tenant, events: list[TicketEvent]) -> list[Ticket
                 if value.isdigit():
                     wanted[event.field].add(int(value))
     names: dict[str, dict[str, str]] = {k: {} for k in wanted}
-    if wanted["assignee"]:
-        for user in User.objects.filter(pk__in=wanted["assignee"]):
-            names["assignee"][str(user.pk)] = str(user)
+    names["assignee"] = {str(pk): name for pk, name in user_names(ids=wanted["assignee"]).items()}
     if wanted["team"]:
         for team in SupportTeam.objects.filter(tenant=tenant, pk__in=wanted["team"]):
             names["team"][str(team.pk)] = team.name

@@ -125,7 +125,7 @@ def queue(request: TenantRequest) -> HttpResponse:
             "statuses": Status.choices,
             "priorities": Priority.choices,
             "channels": Channel.choices,
-            "categories": category_choices(tenant, rows=lists.categories)[1:],
+            "categories": category_choices(tenant, lists=lists)[1:],
             "teams": lists.teams,
             "agents": lists.agents,
             "names": names,

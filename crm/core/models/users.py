@@ -35,6 +35,8 @@ class User(AbstractUser):
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
+    # What __str__ reads: pages that load a user only to name them load just these.
+    NAME_FIELDS = ("display_name", "first_name", "last_name", "email")
 
     objects: UserManager = UserManager()  # type: ignore[assignment,misc]
 
